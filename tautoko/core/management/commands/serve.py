@@ -1,0 +1,107 @@
+"""Run Tautoko as deployed: the granian web server and the background worker, together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from tautoko.lib.env import env_int
+
+
+def granian_command(*, host: str, port: int, workers: int, threads: int) -> list[str]:
+    granian = Path(sys.executable).with_name("granian")
+    return [
+        str(granian),
+        "--interface",
+        "wsgi",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        str(threads),
+        "--no-ws",
+        "--log-level",
+        "warning",
+        "tautoko.wsgi:application",
+    ]
+
+
+class Command(BaseCommand):
+    help = "Start the web server (granian) and the worker; Ctrl-C stops both."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=env_int("PORT", default=8000, minimum=1))
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=env_int("WEB_WORKERS", default=os.cpu_count() or 1, minimum=1),
+        )
+        parser.add_argument(
+            "--threads", type=int, default=env_int("WEB_THREADS", default=8, minimum=1)
+        )
+        parser.add_argument("--no-worker", action="store_true", help="Start only the web server.")
+
+    def handle(
+        self,
+        *args: Any,
+        host: str,
+        port: int,
+        workers: int,
+        threads: int,
+        no_worker: bool,
+        **options: Any,
+    ) -> None:
+        if not 0 < port < 65536:
+            raise CommandError(f"--port must be between 1 and 65535, not {port}")
+        manage = Path(settings.BASE_DIR) / "manage.py"
+        processes = {
+            "web": subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                granian_command(host=host, port=port, workers=workers, threads=threads)
+            )
+        }
+        if not no_worker:
+            processes["worker"] = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                [sys.executable, str(manage), "worker"]
+            )
+        self.stdout.write(
+            f"Tautoko is running at http://{host}:{port}/ ({workers} web workers); Ctrl-C stops it."
+        )
+        stopping = False
+
+        def stop(*_: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        exit_code = 0
+        while not stopping:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    self.stderr.write(
+                        f"the {name} process exited with status {process.returncode}; stopping"
+                    )
+                    stopping, exit_code = True, 1
+            time.sleep(0.2)
+        for process in processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes.values():
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if exit_code:
+            raise SystemExit(exit_code)

@@ -1,0 +1,58 @@
+"""The background worker: sends queued email, folds counts, closes petitions on time."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from tautoko.outbox.services import outbox_deliver
+from tautoko.petitions.services import petitions_close_due, tallies_apply
+
+logger = logging.getLogger("tautoko.worker")
+
+HOUSEKEEPING_SECONDS = 30
+
+
+class Command(BaseCommand):
+    help = "Run the background worker (emails, counts, closing dates). Stops on SIGINT or SIGTERM."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--once", action="store_true", help="Do one round of work, then exit.")
+        parser.add_argument(
+            "--interval", type=float, default=0.5, help="Seconds to sleep when idle."
+        )
+
+    def handle(self, *args: Any, once: bool, interval: float, **options: Any) -> None:
+        if interval <= 0:
+            self.stderr.write("--interval must be positive")
+            raise SystemExit(2)
+        stopping = threading.Event()
+        if not once:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, lambda *_: stopping.set())
+            logger.info("worker started")
+        next_housekeeping = 0.0
+        while not stopping.is_set():
+            busy = False
+            try:
+                close_old_connections()
+                busy |= tallies_apply() > 0
+                busy |= outbox_deliver() > 0
+                if time.monotonic() >= next_housekeeping:
+                    petitions_close_due()
+                    next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
+            except Exception:
+                # A locked database or a lost connection must not kill the worker: log it and
+                # try again; all of its work is transactional and safe to repeat.
+                logger.exception("worker round failed")
+            if once:
+                break
+            if not busy:
+                stopping.wait(interval)
+        logger.info("worker stopped")

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboundEmailQuerySet(models.QuerySet["OutboundEmail"]):
+    def due(self, *, now: dt.datetime) -> OutboundEmailQuerySet:
+        """Queued emails whose time has come, and claims abandoned by a dead worker."""
+        return self.filter(
+            Q(state=OutboundEmail.State.QUEUED, next_attempt_at__lte=now)
+            | Q(state=OutboundEmail.State.SENDING, lease_expires_at__lte=now)
+        )
+
+
+class OutboundEmail(models.Model):
+    """An email written in the same transaction as the change that caused it.
+
+    The row commits or rolls back with that change, so a rolled-back signature never sends
+    an email and a committed one always does. ``key`` names the event (for example the
+    third email about one signature), so one event can never queue two emails.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    key = models.CharField(max_length=120, unique=True)
+    # Public reference for the development outbox's URLs.
+    code = models.CharField(max_length=24, unique=True)
+    to = models.EmailField(max_length=254)
+    template = models.CharField(max_length=60)
+    language = models.CharField(max_length=8, default="en")
+    # What the template needs. May hold a single-use link: wiped once sent (see worker).
+    context = models.JSONField(default=dict)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+
+    objects = OutboundEmailQuerySet.as_manager()
+
+    class Meta:
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["state", "next_attempt_at"], name="outbox_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} → {self.to} ({self.state})"
+
+    @property
+    def message_id(self) -> str:
+        """Stable per event, so a receiving server can drop a copy sent twice after a crash."""
+        return f"<{self.key.replace(':', '.')}@tautoko>"

@@ -1,0 +1,122 @@
+"""The durable email outbox: queue inside a transaction, deliver from the worker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from tautoko.lib.tokens import code_new
+from tautoko.outbox.models import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+LEASE = dt.timedelta(minutes=2)
+MAX_ATTEMPTS = 8
+
+
+def email_queue(
+    *, key: str, to: str, template: str, context: dict[str, Any], language: str = "en"
+) -> OutboundEmail:
+    """Queue one email. Call it inside the transaction of the change that causes it."""
+    return OutboundEmail.objects.create(
+        key=key, code=code_new(), to=to, template=template, context=context, language=language
+    )
+
+
+def email_render(email: OutboundEmail) -> tuple[str, str, str]:
+    context = {**email.context, "site_url": settings.SITE_URL}
+    with translation.override(email.language):
+        subject = render_to_string(f"emails/{email.template}-subject.txt", context)
+        text = render_to_string(f"emails/{email.template}-body.txt", context)
+        html = render_to_string(f"emails/{email.template}-body.html", context)
+    return " ".join(subject.split()), text, html
+
+
+def outbox_claim(*, now: dt.datetime, batch: int = 50) -> list[OutboundEmail]:
+    """Take up to ``batch`` due emails for this worker, under a lease.
+
+    A worker that dies mid-send leaves its claims ``sending``; once the lease runs out they
+    are due again, so nothing stays stuck. On PostgreSQL ``SKIP LOCKED`` lets many workers
+    claim side by side; on SQLite the IMMEDIATE transaction serialises them.
+    """
+    with transaction.atomic():
+        ids = list(
+            OutboundEmail.objects.due(now=now)
+            .select_for_update(skip_locked=True)
+            .order_by("next_attempt_at", "id")
+            .values_list("id", flat=True)[:batch]
+        )
+        if not ids:
+            return []
+        OutboundEmail.objects.filter(id__in=ids).update(
+            state=OutboundEmail.State.SENDING,
+            lease_expires_at=now + LEASE,
+            attempts=F("attempts") + 1,
+        )
+    return list(OutboundEmail.objects.filter(id__in=ids).order_by("id"))
+
+
+def outbox_deliver(*, now: dt.datetime | None = None, batch: int = 50) -> int:
+    """Send what is due; return how many were sent."""
+    emails = outbox_claim(now=now or timezone.now(), batch=batch)
+    if not emails:
+        return 0
+    sent = 0
+    keep_bodies = settings.TAUTOKO["OUTBOX_KEEP_BODIES"]
+    with get_connection() as connection:
+        for email in emails:
+            try:
+                subject, text, html = email_render(email)
+                message = EmailMultiAlternatives(
+                    subject,
+                    text,
+                    settings.DEFAULT_FROM_EMAIL,
+                    [email.to],
+                    headers={"Message-ID": email.message_id, **email.context.get("headers", {})},
+                    connection=connection,
+                )
+                message.attach_alternative(html, "text/html")
+                message.send()
+            except Exception as error:
+                _email_failed(email, error=error)
+                continue
+            # The single-use link inside the context (and the bodies) are dropped once sent,
+            # except in demo mode where the development outbox shows them.
+            OutboundEmail.objects.filter(id=email.id, state=OutboundEmail.State.SENDING).update(
+                state=OutboundEmail.State.SENT,
+                sent_at=timezone.now(),
+                lease_expires_at=None,
+                subject=subject,
+                body_text=text if keep_bodies else "",
+                body_html=html if keep_bodies else "",
+                context={} if not keep_bodies else email.context,
+                last_error="",
+            )
+            sent += 1
+    return sent
+
+
+def _email_failed(email: OutboundEmail, *, error: Exception) -> None:
+    logger.warning("email %s to outbox key %s failed: %s", email.template, email.key, error)
+    if email.attempts >= MAX_ATTEMPTS:
+        state, next_attempt = OutboundEmail.State.FAILED, email.next_attempt_at
+    else:
+        backoff = min(30 * 2 ** (email.attempts - 1), 3600)
+        state, next_attempt = (
+            OutboundEmail.State.QUEUED,
+            timezone.now() + dt.timedelta(seconds=backoff),
+        )
+    OutboundEmail.objects.filter(id=email.id).update(
+        state=state,
+        next_attempt_at=next_attempt,
+        lease_expires_at=None,
+        last_error=str(error)[:2000],
+    )

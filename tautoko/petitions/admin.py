@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from tautoko.petitions.models import DecisionMaker, Petition, Signature, Tally, TimelineEvent
+
+
+@admin.register(DecisionMaker)
+class DecisionMakerAdmin(admin.ModelAdmin):
+    list_display = ("name", "title", "slug")
+    search_fields = ("name", "title")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class TimelineEventInline(admin.TabularInline):
+    model = TimelineEvent
+    extra = 0
+    readonly_fields = ("kind", "at", "actor", "note", "data")
+    can_delete = False
+
+
+@admin.register(Petition)
+class PetitionAdmin(admin.ModelAdmin):
+    list_display = ("title", "slug", "state", "goal", "decision_maker", "opened_at", "closes_at")
+    list_filter = ("state", "decision_maker")
+    search_fields = ("title", "slug", "summary")
+    readonly_fields = ("state", "opened_at", "closed_at", "created_at")
+    inlines = (TimelineEventInline,)
+
+
+@admin.register(Signature)
+class SignatureAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "petition",
+        "electorate",
+        "country",
+        "source",
+        "state",
+        "created_at",
+        "confirmed_at",
+    )
+    list_filter = ("state", "source", "petition")
+    search_fields = ("name", "email_canonical")
+    readonly_fields = (
+        "petition",
+        "name",
+        "email",
+        "email_canonical",
+        "electorate",
+        "country",
+        "source",
+        "notify",
+        "state",
+        "created_at",
+        "confirmed_at",
+        "consent_version",
+        "emails_sent",
+        "receipt",
+    )
+    exclude = ("token_hash", "token_expires_at")
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+
+@admin.register(Tally)
+class TallyAdmin(admin.ModelAdmin):
+    list_display = ("petition", "dimension", "key", "count")
+    list_filter = ("dimension", "petition")
+    readonly_fields = ("petition", "dimension", "key", "count")

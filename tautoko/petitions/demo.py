@@ -1,0 +1,308 @@
+"""The demo petition: "It's not OK, Prime Minister", replayed from its first day.
+
+The signature history is generated (fake names, reserved example domains) to match what
+is known of the real 2015 campaign: launched at 12:40 and shared on social media, 90+
+signatures in the first hour, the goal of 1,000 reached and raised to 2,000, about 2,500
+signatures by 19:00. Counts and goal events come from the real folding code.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import random
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from tautoko.accounts.models import User
+from tautoko.lib.email_address import email_canonical
+from tautoko.lib.tokens import code_new
+from tautoko.petitions.forms import electorate_names
+from tautoko.petitions.models import DecisionMaker, Petition, Signature, TallyDelta, TimelineEvent
+from tautoko.petitions.services import tallies_apply
+
+DEMO_SLUG = "saysorryjohn"
+DEMO_PASSWORD = "tautoko-demo"  # noqa: S105 - printed by `make run`; demo mode only
+DEMO_USERS = (
+    ("admin", "admin@tautoko.example", "Ana Admin", True),
+    ("organiser", "organiser@tautoko.example", "Rawiri Organiser", False),
+)
+NZ = ZoneInfo("Pacific/Auckland")
+DAY = dt.date(2015, 11, 11)
+LAUNCH = dt.datetime(2015, 11, 11, 12, 40, tzinfo=NZ)
+
+TITLE = "It's not OK, Prime Minister"
+SUMMARY = (
+    "We ask the Prime Minister to apologise in Parliament for saying that members who raised "
+    "concerns about detained New Zealanders were backing rapists."
+)
+STATEMENT = """\
+Words spoken in the House carry weight far beyond it. When a Prime Minister uses sexual
+violence as a weapon in a political argument, survivors hear it, and so do their families.
+
+Many people who have lived through sexual violence say they felt **dismissed and used** as
+they watched members who tried to speak about it being ordered out of the chamber.
+
+We are not asking anyone to change their policy. We are asking for something simple:
+
+- acknowledge that the remark hurt people who have survived sexual violence;
+- apologise for it, in the House, where it was said;
+- commit to debate that never turns survivors into a point-scoring line.
+
+Saying sorry is what we teach our children to do. It's not OK, Prime Minister.
+"""
+
+# Cumulative confirmed signatures at local times on the day: slow for the first hour,
+# then fast once the petition was shared widely.
+CURVE = (
+    ((12, 40), 0),
+    ((13, 40), 94),
+    ((14, 40), 310),
+    ((15, 40), 720),
+    ((16, 10), 1010),
+    ((16, 40), 1240),
+    ((17, 40), 1720),
+    ((18, 20), 2150),
+    ((19, 0), 2480),
+)
+SOURCES = (("facebook", 44), ("x", 26), ("link", 12), ("email", 9), ("", 6), ("whatsapp", 3))
+COUNTRIES = (("NZ", 930), ("AU", 35), ("GB", 15), ("US", 10), ("CA", 5), ("DE", 5))
+BIG_ELECTORATES = (
+    "Wellington Central",
+    "Auckland Central",
+    "Rongotai",
+    "Mt Albert",
+    "Christchurch Central",
+    "Dunedin",
+    "Epsom",
+    "Mt Roskill",
+    "Hutt South",
+    "Ōhāriu",
+    "Tāmaki Makaurau",
+    "Te Tai Tokerau",
+)
+FIRST_NAMES = (
+    "Aroha",
+    "Mere",
+    "Hemi",
+    "Tama",
+    "Kiri",
+    "Wiremu",
+    "Ngaio",
+    "Anahera",
+    "Tane",
+    "Moana",
+    "Sophie",
+    "Olivia",
+    "Charlotte",
+    "Isla",
+    "Amelia",
+    "Jack",
+    "Oliver",
+    "Lucas",
+    "Noah",
+    "Leo",
+    "Priya",
+    "Arjun",
+    "Mei",
+    "Wei",
+    "Sione",
+    "Losa",
+    "Malia",
+    "Tevita",
+    "Fatima",
+    "Omar",
+    "Grace",
+    "Ruby",
+    "Ella",
+    "Hannah",
+    "James",
+    "Thomas",
+    "Liam",
+    "Ben",
+    "Kate",
+    "Emma",
+)
+LAST_NAMES = (
+    "Ngata",
+    "Parata",
+    "Walker",
+    "Smith",
+    "Williams",
+    "Brown",
+    "Wilson",
+    "Taylor",
+    "Tautahi",
+    "Harris",
+    "Thompson",
+    "Martin",
+    "King",
+    "Clark",
+    "Patel",
+    "Singh",
+    "Chen",
+    "Wang",
+    "Li",
+    "Fonoti",
+    "Tuilagi",
+    "Latu",
+    "Hughes",
+    "Young",
+    "Campbell",
+    "Stewart",
+    "Reid",
+    "Rāwiri",
+    "Kereama",
+    "Morgan",
+    "Anderson",
+    "Scott",
+    "Cooper",
+    "Bell",
+    "Ward",
+    "Baker",
+    "Evans",
+)
+
+
+def _weighted(rng: random.Random, pairs: tuple[tuple[str, int], ...]) -> str:
+    values, weights = zip(*pairs, strict=True)
+    return rng.choices(values, weights=weights)[0]
+
+
+def _time_of(index: int, rng: random.Random) -> dt.datetime:
+    """Local time at which the index-th confirmation happened, following CURVE."""
+    counts = [count for _, count in CURVE]
+    segment = max(1, bisect.bisect_right(counts, index)) - 1
+    segment = min(segment, len(CURVE) - 2)
+    (h0, m0), c0 = CURVE[segment]
+    (h1, m1), c1 = CURVE[segment + 1]
+    start = dt.datetime(DAY.year, DAY.month, DAY.day, h0, m0, tzinfo=NZ)
+    end = dt.datetime(DAY.year, DAY.month, DAY.day, h1, m1, tzinfo=NZ)
+    fraction = (index - c0 + rng.random()) / max(1, c1 - c0)
+    return start + (end - start) * min(fraction, 0.9999)
+
+
+def demo_users() -> dict[str, User]:
+    users = {}
+    for role, email, name, is_admin in DEMO_USERS:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email, DEMO_PASSWORD, name=name, is_staff=is_admin, is_superuser=is_admin
+            )
+        users[role] = user
+    return users
+
+
+@transaction.atomic
+def demo_load(*, seed: int = 20151111) -> bool:
+    """Create the demo once; return False (and change nothing) if it is already there."""
+    users = demo_users()
+    prime_minister, _ = DecisionMaker.objects.get_or_create(
+        slug="prime-minister",
+        defaults={"name": "The Prime Minister", "title": "Prime Minister of New Zealand"},
+    )
+    if Petition.objects.filter(slug=DEMO_SLUG).exists():
+        return False
+    petition = Petition.objects.create(
+        slug=DEMO_SLUG,
+        title=TITLE,
+        summary=SUMMARY,
+        statement=STATEMENT,
+        decision_maker=prime_minister,
+        organiser=users["organiser"],
+        goal=1_000,
+        goal_ladder=True,
+        goal_steps=[1_000, 2_000, 5_000, 10_000],
+        created_at=LAUNCH - dt.timedelta(minutes=35),
+    )
+    petition.event(
+        kind=TimelineEvent.Kind.CREATED, at=petition.created_at, actor=users["organiser"]
+    )
+    petition.open(by=users["organiser"], now=LAUNCH)
+    petition.event(
+        kind=TimelineEvent.Kind.SHARED,
+        at=LAUNCH + dt.timedelta(minutes=20),
+        actor=users["organiser"],
+        note="Shared on social media by the organisers.",
+    )
+    _demo_signatures(petition, rng=random.Random(seed))  # noqa: S311 - reproducible fake data
+    return True
+
+
+def _demo_signatures(petition: Petition, *, rng: random.Random) -> None:
+    electorates = list(electorate_names())
+    weights = [12 if name in BIG_ELECTORATES else 2 for name in electorates]
+    total = CURVE[-1][1]
+    signatures, seen = [], set()
+    for index in range(total):
+        confirmed_at = _time_of(index, rng)
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        email = f"{first}.{last}{index}@example.{rng.choice(('com', 'net', 'org'))}".lower()
+        country = _weighted(rng, COUNTRIES)
+        signature = Signature(
+            petition=petition,
+            name=f"{first} {last}",
+            email=email,
+            email_canonical=email_canonical(email),
+            electorate=rng.choices(electorates, weights=weights)[0] if country == "NZ" else "",
+            country=country,
+            source=_weighted(rng, SOURCES),
+            notify=rng.random() < 0.6,
+            created_at=confirmed_at - dt.timedelta(seconds=rng.randint(20, 900)),
+            consent_version="2015-11",
+            receipt=code_new(),
+            state=Signature.State.CONFIRMED,
+            confirmed_at=confirmed_at,
+            emails_sent=1,
+        )
+        if signature.email_canonical not in seen:
+            seen.add(signature.email_canonical)
+            signatures.append(signature)
+    # Some never confirmed: they stay pending and are never counted.
+    for index in range(total, total + total // 16):
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        email = f"{first}.{last}{index}@example.net".lower()
+        signatures.append(
+            Signature(
+                petition=petition,
+                name=f"{first} {last}",
+                email=email,
+                email_canonical=email,
+                electorate=rng.choice(electorates),
+                country="NZ",
+                source=_weighted(rng, SOURCES),
+                created_at=_time_of(rng.randrange(total), rng),
+                consent_version="2015-11",
+                receipt=code_new(),
+            )
+        )
+    Signature.objects.bulk_create(signatures, batch_size=500)
+    confirmed = sorted(
+        (s for s in signatures if s.confirmed_at), key=lambda s: s.confirmed_at or LAUNCH
+    )
+    # Replay the day minute by minute through the real folding code, so the goal events
+    # land when the counts crossed them.
+    minute: dt.datetime | None = None
+    batch: list[TallyDelta] = []
+    for signature in confirmed:
+        assert signature.confirmed_at is not None
+        this_minute = signature.confirmed_at.replace(second=0, microsecond=0)
+        if minute is not None and this_minute != minute:
+            TallyDelta.objects.bulk_create(batch)
+            tallies_apply()
+            batch = []
+        minute = this_minute
+        batch.append(
+            TallyDelta(
+                petition=petition,
+                electorate=signature.electorate,
+                country=str(signature.country),
+                source=signature.source,
+                at=signature.confirmed_at,
+                delta=1,
+            )
+        )
+    TallyDelta.objects.bulk_create(batch)
+    tallies_apply()

@@ -1,0 +1,45 @@
+"""One function per email about signatures. Each queues into the durable outbox."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+from tautoko.outbox.services import email_queue
+from tautoko.petitions.models import Signature
+
+
+def _base_context(signature: Signature) -> dict[str, str]:
+    petition = signature.petition
+    return {
+        "name": signature.name,
+        "petition_title": petition.title,
+        "petition_url": settings.SITE_URL + reverse("petitions:detail", args=[petition.slug]),
+    }
+
+
+def confirmation_queue(*, signature: Signature, token: str, sequence: int) -> None:
+    """Ask the signer to confirm: the link opens a page with a Confirm button."""
+    email_queue(
+        key=f"signature:{signature.id}:{sequence}",
+        to=signature.email,
+        template="confirm-signature",
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        context={
+            **_base_context(signature),
+            "confirm_url": settings.SITE_URL
+            + reverse("petitions:confirm", args=[signature.petition.slug, token]),
+        },
+    )
+
+
+def already_signed_queue(*, signature: Signature, sequence: int) -> None:
+    """Tell someone who signs again that their signature already counts."""
+    email_queue(
+        key=f"signature:{signature.id}:{sequence}",
+        to=signature.email,
+        template="already-signed",
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        context=_base_context(signature),
+    )

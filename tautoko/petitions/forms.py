@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+ERROR_NAME_REQUIRED = _("Enter your name.")
+ERROR_NAME_LETTERS = _("Enter your name using letters.")
+ERROR_NAME_FORMULA = _("A name cannot start with =, +, - or @.")
+ERROR_EMAIL_REQUIRED = _("Enter your email address: we send a link to confirm your signature.")
+ERROR_EMAIL_INVALID = _("Enter a valid email address, like name@example.com.")
+ERROR_ELECTORATE_REQUIRED = _("Choose your electorate, or choose the country you live in.")
+ERROR_COUNTRY_REQUIRED = _("Choose the country you live in.")
+ERROR_CONSENT_REQUIRED = _("Tick the box to agree that we record your signature.")
+
+_SOURCE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@functools.cache
+def electorate_names() -> tuple[str, ...]:
+    path = Path(settings.TAUTOKO["ELECTORATES_FILE"])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def source_clean(value: str) -> str:
+    """A share link's source code, or "" for anything that is not one."""
+    value = (value or "").strip().lower()
+    return value if _SOURCE.fullmatch(value) else ""
+
+
+class SignForm(forms.Form):
+    name = forms.CharField(
+        label=_("Your name"),
+        max_length=100,
+        error_messages={"required": ERROR_NAME_REQUIRED},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label=_("Email address"),
+        max_length=254,
+        error_messages={"required": ERROR_EMAIL_REQUIRED, "invalid": ERROR_EMAIL_INVALID},
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    electorate = forms.ChoiceField(label=_("Electorate"), required=False)
+    country = LazyTypedChoiceField(
+        label=_("Country"), choices=countries, error_messages={"required": ERROR_COUNTRY_REQUIRED}
+    )
+    notify = forms.BooleanField(label=_("Keep me updated about this petition"), required=False)
+    consent = forms.BooleanField(
+        label=_(
+            "I agree that Tautoko records my signature. A signature shows a political opinion: "
+            "only my name, electorate and country are ever shown to the decision maker."
+        ),
+        error_messages={"required": ERROR_CONSENT_REQUIRED},
+    )
+    source = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["electorate"].choices = [("", _("Choose your electorate"))] + [
+            (name, name) for name in electorate_names()
+        ]
+
+    def clean_name(self) -> str:
+        name = " ".join(_CONTROL.sub(" ", self.cleaned_data["name"]).split())
+        if not _HAS_LETTER.search(name):
+            raise forms.ValidationError(ERROR_NAME_LETTERS)
+        # Spreadsheet programs run a cell starting with these as a formula.
+        if name[0] in "=+-@":
+            raise forms.ValidationError(ERROR_NAME_FORMULA)
+        return name
+
+    def clean_source(self) -> str:
+        return source_clean(self.cleaned_data.get("source", ""))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        country = cleaned.get("country")
+        if (
+            country == settings.TAUTOKO["DEFAULT_COUNTRY"]
+            and electorate_names()
+            and not cleaned.get("electorate")
+        ):
+            self.add_error("electorate", ERROR_ELECTORATE_REQUIRED)
+        return cleaned
+
+
+class ResendForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email address you signed with"),
+        max_length=254,
+        error_messages={"required": ERROR_EMAIL_REQUIRED, "invalid": ERROR_EMAIL_INVALID},
+    )

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from tautoko.petitions.demo import DEMO_PASSWORD, DEMO_SLUG, DEMO_USERS, demo_load
+
+
+class Command(BaseCommand):
+    help = "Load the demo petition and demo logins (once; running it again changes nothing)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not (settings.DEMO or settings.DEBUG):
+            raise CommandError("The demo has known passwords: set TAUTOKO_DEMO=1 to load it.")
+        created = demo_load()
+        self.stdout.write(
+            ("Loaded" if created else "Kept")
+            + f" the demo petition at {settings.SITE_URL}/{DEMO_SLUG}"
+        )
+        self.stdout.write(f"Development outbox: {settings.SITE_URL}/dev/outbox/")
+        self.stdout.write(f"Admin: {settings.SITE_URL}/admin/")
+        for role, email, _name, _admin in DEMO_USERS:
+            self.stdout.write(f"{role}: {email} / {DEMO_PASSWORD}")

@@ -1,0 +1,303 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from tautoko.lib.markdown import markdown_render
+from tautoko.petitions.goals import goal_next
+
+
+class IllegalTransition(Exception):
+    """A lifecycle move that the current state does not allow."""
+
+
+class DecisionMaker(models.Model):
+    """Who must act on a petition: a minister, a council, a parliament, a company."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120)
+    title = models.CharField(max_length=160, blank=True)
+    contact_email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PetitionQuerySet(models.QuerySet["Petition"]):
+    def visible(self) -> PetitionQuerySet:
+        return self.filter(state__in=Petition.VISIBLE)
+
+    def signable(self, *, now: dt.datetime | None = None) -> PetitionQuerySet:
+        now = now or timezone.now()
+        return self.filter(state__in=Petition.SIGNABLE).filter(
+            Q(closes_at__isnull=True) | Q(closes_at__gt=now)
+        )
+
+
+class Petition(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PENDING = "pending", _("Awaiting moderation")
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+        REJECTED = "rejected", _("Rejected")
+        HIDDEN = "hidden", _("Hidden")
+
+    VISIBLE: ClassVar[tuple[str, ...]] = (State.OPEN, State.CLOSED)
+    SIGNABLE: ClassVar[tuple[str, ...]] = (State.OPEN,)
+
+    slug = models.SlugField(max_length=60, unique=True)
+    title = models.CharField(max_length=80)
+    summary = models.CharField(_("what should happen"), max_length=300)
+    statement = models.TextField(_("why"), max_length=5000, blank=True)
+    decision_maker = models.ForeignKey(
+        DecisionMaker, on_delete=models.PROTECT, related_name="petitions"
+    )
+    organiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="petitions",
+    )
+    goal = models.PositiveIntegerField(default=100)
+    goal_ladder = models.BooleanField(
+        default=True, help_text=_("Raise the goal when it is reached.")
+    )
+    goal_steps = models.JSONField(
+        null=True,
+        blank=True,
+        help_text=_("Goal steps for this petition, e.g. [1000, 2000]; empty for the site's."),
+    )
+    state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
+    created_at = models.DateTimeField(default=timezone.now)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PetitionQuerySet.as_manager()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(condition=Q(goal__gte=1), name="petition_goal_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def statement_html(self) -> SafeString:
+        return markdown_render(self.statement)
+
+    def is_signable(self, *, now: dt.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.state in self.SIGNABLE and (self.closes_at is None or self.closes_at > now)
+
+    def is_visible(self) -> bool:
+        return self.state in self.VISIBLE
+
+    def open(self, *, by: Any = None, now: dt.datetime | None = None) -> TimelineEvent:
+        now = now or timezone.now()
+        if self.state not in (self.State.DRAFT, self.State.PENDING):
+            raise IllegalTransition(f"cannot open a petition that is {self.state}")
+        self.state = self.State.OPEN
+        self.opened_at = now
+        self.save(update_fields=["state", "opened_at"])
+        return self.event(kind=TimelineEvent.Kind.OPENED, at=now, actor=by)
+
+    def close(
+        self, *, by: Any = None, now: dt.datetime | None = None, reason: str = ""
+    ) -> TimelineEvent:
+        now = now or timezone.now()
+        if self.state != self.State.OPEN:
+            raise IllegalTransition(f"cannot close a petition that is {self.state}")
+        self.state = self.State.CLOSED
+        self.closed_at = now
+        self.save(update_fields=["state", "closed_at"])
+        return self.event(kind=TimelineEvent.Kind.CLOSED, at=now, actor=by, note=reason)
+
+    def next_goal(self, count: int) -> int:
+        return goal_next(count=count, steps=self.goal_steps)
+
+    def event(
+        self,
+        *,
+        kind: str,
+        at: dt.datetime | None = None,
+        actor: Any = None,
+        note: str = "",
+        data: dict[str, Any] | None = None,
+    ) -> TimelineEvent:
+        return TimelineEvent.objects.create(
+            petition=self,
+            kind=kind,
+            at=at or timezone.now(),
+            actor=actor,
+            note=note,
+            data=data or {},
+        )
+
+
+class SignatureQuerySet(models.QuerySet["Signature"]):
+    def counted(self) -> SignatureQuerySet:
+        return self.filter(state=Signature.State.CONFIRMED)
+
+
+class Signature(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", _("Awaiting confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        INVALIDATED = "invalidated", _("Invalidated")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="signatures")
+    name = models.CharField(max_length=100)
+    email = models.EmailField(max_length=254)
+    # Lower-cased, provider-normalised address: the de-duplication key (see lib/email_address).
+    email_canonical = models.CharField(max_length=254)
+    electorate = models.CharField(max_length=64, blank=True)
+    country = CountryField()
+    source = models.CharField(max_length=32, blank=True)
+    notify = models.BooleanField(default=False)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    consent_version = models.CharField(max_length=16)
+    # SHA-256 of the single-use confirmation token; cleared once used.
+    token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    emails_sent = models.PositiveSmallIntegerField(default=0)
+    # Public, unguessable reference used in the signer's own URLs (never the row id).
+    receipt = models.CharField(max_length=24, unique=True)
+
+    objects = SignatureQuerySet.as_manager()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["petition", "email_canonical"], name="signature_one_per_person"
+            ),
+            models.CheckConstraint(
+                condition=Q(state="confirmed", confirmed_at__isnull=False) | ~Q(state="confirmed"),
+                name="signature_confirmed_has_time",
+            ),
+        ]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(
+                fields=["petition", "state", "confirmed_at"], name="signature_counted_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.petition_id}"
+
+    def confirm(self, *, now: dt.datetime) -> None:
+        if self.state != self.State.PENDING:
+            raise IllegalTransition(f"cannot confirm a signature that is {self.state}")
+        self.state = self.State.CONFIRMED
+        self.confirmed_at = now
+        self.token_hash = None
+        self.token_expires_at = None
+        self.save(update_fields=["state", "confirmed_at", "token_hash", "token_expires_at"])
+
+    def token_is_expired(self, *, now: dt.datetime) -> bool:
+        return self.token_expires_at is None or self.token_expires_at <= now
+
+
+class Tally(models.Model):
+    """A settled count of confirmed signatures, by dimension.
+
+    ``total`` has one row per petition (key ""); ``electorate``, ``country`` and ``source``
+    one row per value; ``hour`` one row per UTC hour (key ``YYYY-MM-DDTHH``). Rows move only
+    when the worker folds in ``TallyDelta`` rows, never once per signature.
+    """
+
+    class Dimension(models.TextChoices):
+        TOTAL = "total", _("Total")
+        ELECTORATE = "electorate", _("Electorate")
+        COUNTRY = "country", _("Country")
+        SOURCE = "source", _("Source")
+        HOUR = "hour", _("Hour")
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="tallies")
+    dimension = models.CharField(max_length=16, choices=Dimension.choices)
+    key = models.CharField(max_length=64, blank=True)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["petition", "dimension", "key"], name="tally_unique_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} {self.dimension}:{self.key}={self.count}"
+
+
+class TallyDelta(models.Model):
+    """One change to the counts (+1 on confirm, -1 on withdrawal or invalidation).
+
+    Written in the same transaction as the change to the signature: an insert, so that no
+    two signers ever wait on the same row. The worker folds these into ``Tally`` and
+    deletes them in one transaction, so each is counted exactly once.
+    """
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="+")
+    electorate = models.CharField(max_length=64, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    source = models.CharField(max_length=32, blank=True)
+    at = models.DateTimeField()
+    delta = models.SmallIntegerField()
+
+    class Meta:
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.CheckConstraint(condition=Q(delta__in=[-1, 1]), name="tally_delta_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} {self.delta:+d} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class TimelineEvent(models.Model):
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        SUBMITTED = "submitted", _("Sent for moderation")
+        OPENED = "opened", _("Opened for signatures")
+        SHARED = "shared", _("Shared")
+        GOAL_REACHED = "goal_reached", _("Goal reached")
+        GOAL_RAISED = "goal_raised", _("Goal raised")
+        UPDATE = "update", _("Update posted")
+        CLOSED = "closed", _("Closed")
+        REJECTED = "rejected", _("Rejected")
+        HIDDEN = "hidden", _("Hidden")
+        RESTORED = "restored", _("Restored")
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["at", "id"]
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["petition", "at"], name="event_petition_at_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} {self.kind} @ {self.at:%Y-%m-%d %H:%M}"

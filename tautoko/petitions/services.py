@@ -1,0 +1,355 @@
+"""Workflows of the petitions app: signing, confirming, counting."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import Counter
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Count, F, Sum
+from django.utils import timezone
+
+from tautoko.lib.email_address import email_canonical
+from tautoko.lib.tokens import code_new, token_digest, token_new
+from tautoko.petitions import emails
+from tautoko.petitions.models import (
+    IllegalTransition,
+    Petition,
+    Signature,
+    Tally,
+    TallyDelta,
+    TimelineEvent,
+)
+
+
+class SignatureNotFound(Exception):
+    """No signature matches the link: forged, mistyped or already replaced by a newer one."""
+
+
+class LinkUsed(Exception):
+    """The confirmation link was already used."""
+
+
+class LinkExpired(Exception):
+    """The confirmation link is past its expiry."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SignOutcome:
+    signature: Signature
+    created: bool
+    emailed: bool
+
+
+def _token_fresh(*, now: dt.datetime) -> tuple[str, str, dt.datetime]:
+    token, digest = token_new()
+    return token, digest, now + dt.timedelta(hours=settings.TAUTOKO["CONFIRMATION_TTL_HOURS"])
+
+
+def signature_create(
+    *,
+    petition: Petition,
+    name: str,
+    email: str,
+    electorate: str,
+    country: str,
+    source: str = "",
+    notify: bool = False,
+    now: dt.datetime | None = None,
+) -> SignOutcome:
+    """Sign a petition, or re-send the link to someone who already signed it.
+
+    One short transaction: the signature row and its confirmation email commit together.
+    The unique constraint on (petition, canonical email) is what de-duplicates, so two
+    simultaneous requests from one person still leave one row.
+    """
+    now = now or timezone.now()
+    canonical = email_canonical(email)
+    token, digest, expires = _token_fresh(now=now)
+    try:
+        with transaction.atomic():
+            signature = Signature.objects.create(
+                petition=petition,
+                name=name,
+                email=email.strip(),
+                email_canonical=canonical,
+                electorate=electorate,
+                country=country,
+                source=source,
+                notify=notify,
+                created_at=now,
+                consent_version=settings.TAUTOKO["PRIVACY_NOTICE_VERSION"],
+                token_hash=digest,
+                token_expires_at=expires,
+                emails_sent=1,
+                receipt=code_new(),
+            )
+            emails.confirmation_queue(signature=signature, token=token, sequence=1)
+        return SignOutcome(signature=signature, created=True, emailed=True)
+    except IntegrityError:
+        existing = Signature.objects.filter(petition=petition, email_canonical=canonical).first()
+        if existing is None:
+            raise  # not the de-duplication constraint: a real error
+    return SignOutcome(
+        signature=existing, created=False, emailed=signature_remind(signature=existing, now=now)
+    )
+
+
+def signature_remind(*, signature: Signature, now: dt.datetime | None = None) -> bool:
+    """Email a signer again: a fresh confirmation link, or a note that they already signed.
+
+    Never more than MAX_EMAILS_PER_SIGNATURE emails about one signature, ever, so the form
+    cannot be used to flood someone's inbox. Returns whether an email was queued.
+    """
+    now = now or timezone.now()
+    limit = settings.TAUTOKO["MAX_EMAILS_PER_SIGNATURE"]
+    with transaction.atomic():
+        # The conditional UPDATE both reserves the email and enforces the limit, so two
+        # concurrent re-sends cannot both take the last one.
+        reserved = Signature.objects.filter(id=signature.id, emails_sent__lt=limit).update(
+            emails_sent=F("emails_sent") + 1
+        )
+        if not reserved:
+            return False
+        signature.refresh_from_db(fields=["emails_sent", "state", "token_hash"])
+        if signature.state == Signature.State.PENDING:
+            token, digest, expires = _token_fresh(now=now)
+            Signature.objects.filter(id=signature.id).update(
+                token_hash=digest, token_expires_at=expires
+            )
+            emails.confirmation_queue(
+                signature=signature, token=token, sequence=signature.emails_sent
+            )
+        elif signature.state == Signature.State.CONFIRMED:
+            emails.already_signed_queue(signature=signature, sequence=signature.emails_sent)
+        else:
+            # Withdrawn or invalidated: say nothing new, but keep the reservation honest.
+            return False
+    return True
+
+
+def signature_for_token(*, token: str, now: dt.datetime | None = None) -> Signature:
+    """The pending signature a confirmation link is for, or why the link does not work."""
+    now = now or timezone.now()
+    signature = (
+        Signature.objects.select_related("petition").filter(token_hash=token_digest(token)).first()
+    )
+    if signature is None:
+        raise SignatureNotFound
+    if signature.state != Signature.State.PENDING:
+        raise LinkUsed
+    if signature.token_is_expired(now=now):
+        raise LinkExpired
+    return signature
+
+
+def signature_confirm(*, token: str, now: dt.datetime | None = None) -> Signature:
+    """Confirm the signature a link is for. Single use: the token is cleared."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        signature = signature_for_token(token=token, now=now)
+        # Only one of two simultaneous confirmations can move the row out of pending.
+        moved = Signature.objects.filter(id=signature.id, state=Signature.State.PENDING).update(
+            state=Signature.State.CONFIRMED,
+            confirmed_at=now,
+            token_hash=None,
+            token_expires_at=None,
+        )
+        if not moved:
+            raise LinkUsed
+        signature.state, signature.confirmed_at, signature.token_hash = (
+            Signature.State.CONFIRMED,
+            now,
+            None,
+        )
+        _tally_delta(signature=signature, delta=1, at=now)
+    return signature
+
+
+def _tally_delta(*, signature: Signature, delta: int, at: dt.datetime) -> None:
+    TallyDelta.objects.create(
+        petition_id=signature.petition_id,
+        electorate=signature.electorate,
+        country=str(signature.country),
+        source=signature.source,
+        at=at,
+        delta=delta,
+    )
+
+
+def signer_number(*, signature: Signature) -> int:
+    """The position of a confirmed signature among its petition's confirmed signatures."""
+    if signature.confirmed_at is None:
+        raise IllegalTransition("only a confirmed signature has a number")
+    earlier = (
+        Signature.objects.counted()
+        .filter(petition_id=signature.petition_id, confirmed_at__lt=signature.confirmed_at)
+        .count()
+    )
+    same_instant = (
+        Signature.objects.counted()
+        .filter(
+            petition_id=signature.petition_id,
+            confirmed_at=signature.confirmed_at,
+            id__lte=signature.id,
+        )
+        .count()
+    )
+    return earlier + same_instant
+
+
+# --- Counting ---------------------------------------------------------------------------------
+
+
+def _hour_key(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H")
+
+
+def tallies_apply(*, batch: int = 20_000, now: dt.datetime | None = None) -> int:
+    """Fold pending count changes into the settled tallies; return how many were folded.
+
+    Runs in the worker every second. Everything happens in one transaction: the deltas are
+    read, added to the tallies with set-based ``F()`` updates and deleted, so a crash at any
+    point either applies a delta once or not at all. On PostgreSQL, ``SKIP LOCKED`` lets
+    several workers fold different deltas side by side.
+    """
+    with transaction.atomic():
+        deltas = list(
+            TallyDelta.objects.select_for_update(skip_locked=True)
+            .order_by("id")
+            .values("id", "petition_id", "electorate", "country", "source", "at", "delta")[:batch]
+        )
+        if not deltas:
+            return 0
+        changes: Counter[tuple[int, str, str]] = Counter()
+        latest: dict[int, dt.datetime] = {}
+        for row in deltas:
+            petition_id, delta = row["petition_id"], row["delta"]
+            changes[(petition_id, Tally.Dimension.TOTAL, "")] += delta
+            changes[(petition_id, Tally.Dimension.ELECTORATE, row["electorate"])] += delta
+            changes[(petition_id, Tally.Dimension.COUNTRY, row["country"])] += delta
+            changes[(petition_id, Tally.Dimension.SOURCE, row["source"])] += delta
+            changes[(petition_id, Tally.Dimension.HOUR, _hour_key(row["at"]))] += delta
+            latest[petition_id] = max(latest.get(petition_id, row["at"]), row["at"])
+        Tally.objects.bulk_create(
+            [Tally(petition_id=p, dimension=d, key=k, count=0) for (p, d, k) in changes],
+            ignore_conflicts=True,
+        )
+        # A fixed order of row locks, so two workers folding on PostgreSQL cannot deadlock.
+        for (petition_id, dimension, key), change in sorted(changes.items()):
+            if change:
+                Tally.objects.filter(petition_id=petition_id, dimension=dimension, key=key).update(
+                    count=F("count") + change
+                )
+        TallyDelta.objects.filter(id__in=[row["id"] for row in deltas]).delete()
+        for petition_id, at in sorted(latest.items()):
+            goal_check(petition_id=petition_id, at=at)
+    return len(deltas)
+
+
+def goal_check(*, petition_id: int, at: dt.datetime) -> None:
+    """Record "goal reached" and, with the ladder on, raise the goal to the next step."""
+    petition = Petition.objects.select_for_update().get(id=petition_id)
+    count = tally_total(petition_id=petition_id)
+    if count < petition.goal:
+        return
+    reached = petition.goal
+    petition.event(
+        kind=TimelineEvent.Kind.GOAL_REACHED, at=at, data={"goal": reached, "count": count}
+    )
+    if not petition.goal_ladder:
+        return
+    raised = petition.next_goal(count)
+    Petition.objects.filter(id=petition_id, goal=reached).update(goal=raised)
+    petition.event(kind=TimelineEvent.Kind.GOAL_RAISED, at=at, data={"from": reached, "to": raised})
+
+
+def petition_goal_set(
+    *, petition: Petition, goal: int, by: object = None, now: dt.datetime | None = None
+) -> None:
+    """An organiser raises (or lowers) the goal by hand."""
+    if goal < 1:
+        raise ValueError("a goal must be at least 1")
+    with transaction.atomic():
+        previous = petition.goal
+        Petition.objects.filter(id=petition.id).update(goal=goal)
+        petition.goal = goal
+        petition.event(
+            kind=TimelineEvent.Kind.GOAL_RAISED,
+            at=now,
+            actor=by,
+            data={"from": previous, "to": goal},
+        )
+
+
+def tally_total(*, petition_id: int) -> int:
+    row = Tally.objects.filter(
+        petition_id=petition_id, dimension=Tally.Dimension.TOTAL, key=""
+    ).first()
+    return row.count if row else 0
+
+
+def petition_recount(*, petition: Petition, attempts: int = 5) -> int:
+    """Rebuild a petition's tallies from its signature rows; return the settled total.
+
+    Repairs any drift. Settled tallies are set to what the confirmed rows say less what is
+    still waiting in deltas (the worker folds those in later). All reads come from one
+    snapshot (REPEATABLE READ on PostgreSQL; SQLite's IMMEDIATE transaction holds the write
+    lock), so a confirmation committing meanwhile is either in both or in neither. If the
+    worker changes a tally under us, PostgreSQL refuses our write and we start again.
+    """
+    for attempt in range(attempts):
+        try:
+            return _petition_recount_once(petition=petition)
+        except (OperationalError, IntegrityError):
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _petition_recount_once(*, petition: Petition) -> int:
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        confirmed = Signature.objects.counted().filter(petition=petition)
+        pending = TallyDelta.objects.filter(petition=petition)
+        wanted: Counter[tuple[str, str]] = Counter()
+        for dimension, field in (
+            (Tally.Dimension.ELECTORATE, "electorate"),
+            (Tally.Dimension.COUNTRY, "country"),
+            (Tally.Dimension.SOURCE, "source"),
+        ):
+            for row in confirmed.values(field).annotate(n=Count("id")).order_by():
+                wanted[(dimension, str(row[field]))] += row["n"]
+            for row in pending.values(field).annotate(n=Sum("delta")).order_by():
+                wanted[(dimension, str(row[field]))] -= row["n"]
+        for confirmed_at in confirmed.values_list("confirmed_at", flat=True).iterator():
+            wanted[(Tally.Dimension.HOUR, _hour_key(confirmed_at))] += 1
+        for at, delta in pending.values_list("at", "delta"):
+            wanted[(Tally.Dimension.HOUR, _hour_key(at))] -= delta
+        total = confirmed.count() - (pending.aggregate(n=Sum("delta"))["n"] or 0)
+        wanted[(Tally.Dimension.TOTAL, "")] = total
+        current = {(t.dimension, t.key): t for t in Tally.objects.filter(petition=petition)}
+        for (dimension, key), count in sorted(wanted.items()):
+            row = current.pop((dimension, key), None)
+            if row is None:
+                Tally.objects.create(petition=petition, dimension=dimension, key=key, count=count)
+            elif row.count != count:
+                Tally.objects.filter(id=row.id).update(count=count)
+        stale = [row.id for row in current.values() if row.count != 0]
+        Tally.objects.filter(id__in=stale).update(count=0)
+    return total
+
+
+def petitions_close_due(*, now: dt.datetime | None = None) -> int:
+    """Close every open petition whose closing time has passed; return how many."""
+    now = now or timezone.now()
+    closed = 0
+    for petition in Petition.objects.filter(state=Petition.State.OPEN, closes_at__lte=now):
+        with transaction.atomic():
+            petition.close(now=petition.closes_at or now, reason="closing date reached")
+        closed += 1
+    return closed

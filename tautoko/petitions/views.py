@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Sum
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tautoko.lib.email_address import email_canonical
+from tautoko.petitions import services
+from tautoko.petitions.counts import count_current, counts_current
+from tautoko.petitions.forms import ResendForm, SignForm, source_clean
+from tautoko.petitions.models import Petition, Signature, Tally, TimelineEvent
+from tautoko.petitions.sharing import petition_share_url, share_links
+
+MESSAGE_CLOSED = "This petition is closed: it no longer takes signatures."
+
+
+def _petition_or_404(slug: str) -> Petition:
+    return get_object_or_404(Petition.objects.visible().select_related("decision_maker"), slug=slug)
+
+
+def _growth_24h(petition_ids: list[int], *, now: dt.datetime) -> dict[int, int]:
+    since = (now - dt.timedelta(hours=24)).astimezone(dt.UTC).strftime("%Y-%m-%dT%H")
+    rows = (
+        Tally.objects.filter(
+            petition_id__in=petition_ids, dimension=Tally.Dimension.HOUR, key__gte=since
+        )
+        .values("petition_id")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    return {row["petition_id"]: row["n"] for row in rows}
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    petitions = list(Petition.objects.signable(now=now).select_related("decision_maker")[:500])
+    ids = [p.id for p in petitions]
+    growth = cache.get("home:growth")
+    if growth is None:
+        growth = _growth_24h(ids, now=now)
+        cache.set("home:growth", growth, 30)
+    counts = counts_current(petition_ids=ids)
+    for petition in petitions:
+        petition.count = counts.get(petition.id, 0)  # type: ignore[attr-defined]
+        petition.growth = growth.get(petition.id, 0)  # type: ignore[attr-defined]
+    petitions.sort(key=lambda p: (-p.growth, -p.count, p.title))  # type: ignore[attr-defined]
+    return render(request, "petitions/home.html", {"petitions": petitions[:50]})
+
+
+def _render_petition(
+    request: HttpRequest, petition: Petition, *, form: SignForm | None, status: int = 200
+) -> HttpResponse:
+    count = count_current(petition_id=petition.id)
+    events = list(petition.events.all())
+    context: dict[str, Any] = {
+        "petition": petition,
+        "count": count,
+        "progress": min(100, round(100 * count / petition.goal)) if petition.goal else 100,
+        "form": form if petition.is_signable() else None,
+        "events": events,
+        "goal_history": [
+            e
+            for e in events
+            if e.kind in (TimelineEvent.Kind.GOAL_REACHED, TimelineEvent.Kind.GOAL_RAISED)
+        ],
+        "share_links": share_links(petition),
+        "copy_url": petition_share_url(petition, source="link"),
+        "closed_message": _(MESSAGE_CLOSED),
+    }
+    return render(request, "petitions/detail.html", context, status=status)
+
+
+@require_GET
+def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = _petition_or_404(slug)
+    form = SignForm(
+        initial={
+            "country": settings.TAUTOKO["DEFAULT_COUNTRY"],
+            "source": source_clean(request.GET.get("source", "")),
+        }
+    )
+    return _render_petition(request, petition, form=form)
+
+
+@require_POST
+def petition_sign(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = _petition_or_404(slug)
+    if not petition.is_signable():
+        return render(
+            request,
+            "petitions/closed.html",
+            {"petition": petition, "message": _(MESSAGE_CLOSED)},
+            status=410,
+        )
+    form = SignForm(request.POST)
+    if not form.is_valid():
+        return _render_petition(request, petition, form=form, status=400)
+    data = form.cleaned_data
+    outcome = services.signature_create(
+        petition=petition,
+        name=data["name"],
+        email=data["email"],
+        electorate=data["electorate"],
+        country=data["country"],
+        source=data["source"],
+        notify=data["notify"],
+    )
+    target = reverse("petitions:signed", args=[petition.slug])
+    return redirect(target if outcome.created else f"{target}?again=1")
+
+
+@require_GET
+def petition_signed(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = _petition_or_404(slug)
+    return render(
+        request, "petitions/signed.html", {"petition": petition, "again": "again" in request.GET}
+    )
+
+
+def _link_problem(request: HttpRequest, petition: Petition, error: Exception) -> HttpResponse:
+    if isinstance(error, services.LinkExpired):
+        message, status = _("This confirmation link has expired."), 410
+    elif isinstance(error, services.LinkUsed):
+        message, status = (
+            _("This confirmation link has already been used, or a newer one replaced it."),
+            410,
+        )
+    else:
+        message, status = (
+            _("This confirmation link is not valid. Check that you copied all of it."),
+            404,
+        )
+    return render(
+        request,
+        "petitions/link_problem.html",
+        {"petition": petition, "message": message, "form": ResendForm()},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def signature_confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """GET shows a Confirm button; only the POST confirms, because mail scanners open links."""
+    petition = _petition_or_404(slug)
+    try:
+        signature = services.signature_for_token(token=token)
+        if signature.petition_id != petition.id:
+            raise services.SignatureNotFound
+        if request.method == "POST":
+            signature = services.signature_confirm(token=token)
+            return redirect("petitions:thanks", slug=petition.slug, receipt=signature.receipt)
+    except (services.SignatureNotFound, services.LinkUsed, services.LinkExpired) as error:
+        return _link_problem(request, petition, error)
+    response = render(
+        request, "petitions/confirm.html", {"petition": petition, "signature": signature}
+    )
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_GET
+def signature_thanks(request: HttpRequest, slug: str, receipt: str) -> HttpResponse:
+    signature = get_object_or_404(
+        Signature.objects.select_related("petition"),
+        receipt=receipt,
+        petition__slug=slug,
+        state=Signature.State.CONFIRMED,
+    )
+    petition = signature.petition
+    return render(
+        request,
+        "petitions/thanks.html",
+        {
+            "petition": petition,
+            "signature": signature,
+            "number": services.signer_number(signature=signature),
+            "share_links": share_links(petition),
+            "copy_url": petition_share_url(petition, source="link"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def signature_resend(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = _petition_or_404(slug)
+    form = ResendForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(
+                request, "petitions/resend.html", {"petition": petition, "form": form}, status=400
+            )
+        signature = Signature.objects.filter(
+            petition=petition, email_canonical=email_canonical(form.cleaned_data["email"])
+        ).first()
+        if signature is not None:
+            services.signature_remind(signature=signature)
+        # The same answer whether or not that address signed: no one can probe who signed.
+        return redirect(reverse("petitions:signed", args=[petition.slug]) + "?resent=1")
+    return render(request, "petitions/resend.html", {"petition": petition, "form": form})
+
+
+@require_GET
+def petition_count_json(request: HttpRequest, slug: str) -> JsonResponse:
+    petition = get_object_or_404(
+        Petition.objects.visible().only("id", "slug", "goal", "state", "closes_at"), slug=slug
+    )
+    response = JsonResponse(
+        {
+            "slug": petition.slug,
+            "count": count_current(petition_id=petition.id),
+            "goal": petition.goal,
+            "state": petition.state,
+            "signable": petition.is_signable(),
+        }
+    )
+    patch_cache_control(response, public=True, max_age=settings.TAUTOKO["COUNT_CACHE_SECONDS"] + 1)
+    return response
