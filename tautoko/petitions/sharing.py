@@ -46,6 +46,9 @@ def share_links(petition: Petition) -> list[ShareLink]:
         ShareLink(
             "email",
             _("Email"),
-            f"mailto:?subject={quote(petition.title)}&body={quote(f'{text}\n\n{email_url}')}",
+            "mailto:?"
+            + urlencode(
+                {"subject": petition.title, "body": f"{text}\n\n{email_url}"}, quote_via=quote
+            ),
         ),
     ]
