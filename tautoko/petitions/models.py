@@ -174,7 +174,8 @@ class Signature(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     consent_version = models.CharField(max_length=16)
-    # SHA-256 of the single-use confirmation token; cleared once used.
+    # SHA-256 of the single-use confirmation token; kept once used, so that the spent link
+    # can be recognised as used; replaced when a new link is sent.
     token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
     emails_sent = models.PositiveSmallIntegerField(default=0)
@@ -207,9 +208,8 @@ class Signature(models.Model):
             raise IllegalTransition(f"cannot confirm a signature that is {self.state}")
         self.state = self.State.CONFIRMED
         self.confirmed_at = now
-        self.token_hash = None
         self.token_expires_at = None
-        self.save(update_fields=["state", "confirmed_at", "token_hash", "token_expires_at"])
+        self.save(update_fields=["state", "confirmed_at", "token_expires_at"])
 
     def token_is_expired(self, *, now: dt.datetime) -> bool:
         return self.token_expires_at is None or self.token_expires_at <= now

@@ -146,7 +146,11 @@ def signature_for_token(*, token: str, now: dt.datetime | None = None) -> Signat
 
 
 def signature_confirm(*, token: str, now: dt.datetime | None = None) -> Signature:
-    """Confirm the signature a link is for. Single use: the token is cleared."""
+    """Confirm the signature a link is for. Single use: a confirmed signature's link is spent.
+
+    The spent token's digest stays, so that a second click on the link (people do) is told
+    "already used" rather than "not valid".
+    """
     now = now or timezone.now()
     with transaction.atomic():
         signature = signature_for_token(token=token, now=now)
@@ -154,12 +158,11 @@ def signature_confirm(*, token: str, now: dt.datetime | None = None) -> Signatur
         moved = Signature.objects.filter(id=signature.id, state=Signature.State.PENDING).update(
             state=Signature.State.CONFIRMED,
             confirmed_at=now,
-            token_hash=None,
             token_expires_at=None,
         )
         if not moved:
             raise LinkUsed
-        signature.state, signature.confirmed_at, signature.token_hash = (
+        signature.state, signature.confirmed_at, signature.token_expires_at = (
             Signature.State.CONFIRMED,
             now,
             None,

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tautoko.lib.email_address import email_canonical
@@ -21,7 +22,15 @@ from tautoko.petitions.forms import ResendForm, SignForm, source_clean
 from tautoko.petitions.models import Petition, Signature, Tally, TimelineEvent
 from tautoko.petitions.sharing import petition_share_url, share_links
 
-MESSAGE_CLOSED = "This petition is closed: it no longer takes signatures."
+# Translated where shown; gettext_noop marks them for makemessages.
+MESSAGE_CLOSED = gettext_noop("This petition is closed: it no longer takes signatures.")
+MESSAGE_LINK_EXPIRED = gettext_noop("This confirmation link has expired.")
+MESSAGE_LINK_USED = gettext_noop(
+    "This confirmation link has already been used, or a newer one replaced it."
+)
+MESSAGE_LINK_INVALID = gettext_noop(
+    "This confirmation link is not valid. Check that you copied all of it."
+)
 
 
 def _petition_or_404(slug: str) -> Petition:
@@ -130,17 +139,11 @@ def petition_signed(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _link_problem(request: HttpRequest, petition: Petition, error: Exception) -> HttpResponse:
     if isinstance(error, services.LinkExpired):
-        message, status = _("This confirmation link has expired."), 410
+        message, status = _(MESSAGE_LINK_EXPIRED), 410
     elif isinstance(error, services.LinkUsed):
-        message, status = (
-            _("This confirmation link has already been used, or a newer one replaced it."),
-            410,
-        )
+        message, status = _(MESSAGE_LINK_USED), 410
     else:
-        message, status = (
-            _("This confirmation link is not valid. Check that you copied all of it."),
-            404,
-        )
+        message, status = _(MESSAGE_LINK_INVALID), 404
     return render(
         request,
         "petitions/link_problem.html",
