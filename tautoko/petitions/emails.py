@@ -19,13 +19,15 @@ def _base_context(signature: Signature) -> dict[str, str]:
     }
 
 
-def confirmation_queue(*, signature: Signature, token: str, sequence: int) -> None:
+def confirmation_queue(
+    *, signature: Signature, token: str, sequence: int, language: str | None = None
+) -> None:
     """Ask the signer to confirm: the link opens a page with a Confirm button."""
     email_queue(
         key=f"signature:{signature.id}:{sequence}",
         to=signature.email,
         template="confirm-signature",
-        language=translation.get_language() or settings.LANGUAGE_CODE,
+        language=language or translation.get_language() or settings.LANGUAGE_CODE,
         context={
             **_base_context(signature),
             "confirm_url": settings.SITE_URL
@@ -34,12 +36,14 @@ def confirmation_queue(*, signature: Signature, token: str, sequence: int) -> No
     )
 
 
-def already_signed_queue(*, signature: Signature, sequence: int) -> None:
+def already_signed_queue(
+    *, signature: Signature, sequence: int, language: str | None = None
+) -> None:
     """Tell someone who signs again that their signature already counts."""
     email_queue(
         key=f"signature:{signature.id}:{sequence}",
         to=signature.email,
         template="already-signed",
-        language=translation.get_language() or settings.LANGUAGE_CODE,
+        language=language or translation.get_language() or settings.LANGUAGE_CODE,
         context=_base_context(signature),
     )

@@ -7,9 +7,9 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField
 
 ERROR_NAME_REQUIRED = _("Enter your name.")
 ERROR_NAME_LETTERS = _("Enter your name using letters.")
@@ -23,6 +23,48 @@ ERROR_CONSENT_REQUIRED = _("Tick the box to agree that we record your signature.
 _SOURCE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class FixedChoiceField(forms.ChoiceField):
+    """A choice field over a long list that is the same for every form (countries,
+    electorates): the list is built once per language and shared, not copied into every
+    form, and a value is checked against a set rather than by walking the list."""
+
+    def __init__(self, *, choices: Any, valid_values: Any, **kwargs: Any) -> None:
+        super().__init__(choices=choices, **kwargs)
+        self._valid_values = valid_values
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FixedChoiceField:
+        result = forms.Field.__deepcopy__(self, memo)
+        result._choices = self._choices
+        return result  # type: ignore[return-value]
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value) in self._valid_values()
+
+
+@functools.cache
+def _country_choices(language: str) -> tuple[tuple[str, str], ...]:
+    with translation.override(language):
+        return tuple((str(code), str(name)) for code, name in countries)
+
+
+def country_choices() -> tuple[tuple[str, str], ...]:
+    return _country_choices(translation.get_language() or settings.LANGUAGE_CODE)
+
+
+@functools.cache
+def country_codes() -> frozenset[str]:
+    return frozenset(code for code, _ in _country_choices(settings.LANGUAGE_CODE))
+
+
+def electorate_choices() -> list[tuple[str, str]]:
+    return [("", str(_("Choose your electorate")))] + [(name, name) for name in electorate_names()]
+
+
+@functools.cache
+def electorate_set() -> frozenset[str]:
+    return frozenset(electorate_names())
 
 
 @functools.cache
@@ -51,9 +93,17 @@ class SignForm(forms.Form):
         error_messages={"required": ERROR_EMAIL_REQUIRED, "invalid": ERROR_EMAIL_INVALID},
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    electorate = forms.ChoiceField(label=_("Electorate"), required=False)
-    country = LazyTypedChoiceField(
-        label=_("Country"), choices=countries, error_messages={"required": ERROR_COUNTRY_REQUIRED}
+    electorate = FixedChoiceField(
+        label=_("Electorate"),
+        required=False,
+        choices=electorate_choices,
+        valid_values=electorate_set,
+    )
+    country = FixedChoiceField(
+        label=_("Country"),
+        choices=country_choices,
+        valid_values=country_codes,
+        error_messages={"required": ERROR_COUNTRY_REQUIRED},
     )
     notify = forms.BooleanField(label=_("Keep me updated about this petition"), required=False)
     consent = forms.BooleanField(
@@ -64,12 +114,6 @@ class SignForm(forms.Form):
         error_messages={"required": ERROR_CONSENT_REQUIRED},
     )
     source = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["electorate"].choices = [("", _("Choose your electorate"))] + [
-            (name, name) for name in electorate_names()
-        ]
 
     def clean_name(self) -> str:
         name = " ".join(_CONTROL.sub(" ", self.cleaned_data["name"]).split())

@@ -9,9 +9,10 @@ from collections import Counter
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, F, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tautoko.lib.email_address import email_canonical
+from tautoko.lib.group_commit import durably
 from tautoko.lib.tokens import code_new, token_digest, token_new
 from tautoko.petitions import emails
 from tautoko.petitions.models import (
@@ -61,40 +62,49 @@ def signature_create(
 ) -> SignOutcome:
     """Sign a petition, or re-send the link to someone who already signed it.
 
-    One short transaction: the signature row and its confirmation email commit together.
-    The unique constraint on (petition, canonical email) is what de-duplicates, so two
-    simultaneous requests from one person still leave one row.
+    One short durable write: the signature row and its confirmation email commit together
+    (under a surge, in a group with other signatures; see lib/group_commit). The unique
+    constraint on (petition, canonical email) is what de-duplicates: two simultaneous
+    requests from one person still leave one row.
     """
     now = now or timezone.now()
     canonical = email_canonical(email)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    # Everything that costs CPU but needs no database happens here, in the request thread,
+    # so the shared writer spends its time writing.
     token, digest, expires = _token_fresh(now=now)
-    try:
-        with transaction.atomic():
-            signature = Signature.objects.create(
-                petition=petition,
-                name=name,
-                email=email.strip(),
-                email_canonical=canonical,
-                electorate=electorate,
-                country=country,
-                source=source,
-                notify=notify,
-                created_at=now,
-                consent_version=settings.TAUTOKO["PRIVACY_NOTICE_VERSION"],
-                token_hash=digest,
-                token_expires_at=expires,
-                emails_sent=1,
-                receipt=code_new(),
-            )
-            emails.confirmation_queue(signature=signature, token=token, sequence=1)
-        return SignOutcome(signature=signature, created=True, emailed=True)
-    except IntegrityError:
+    receipt = code_new()
+
+    def write() -> SignOutcome:
         existing = Signature.objects.filter(petition=petition, email_canonical=canonical).first()
-        if existing is None:
-            raise  # not the de-duplication constraint: a real error
-    return SignOutcome(
-        signature=existing, created=False, emailed=signature_remind(signature=existing, now=now)
-    )
+        if existing is not None:
+            emailed = _signature_remind_write(signature=existing, now=now, language=language)
+            return SignOutcome(signature=existing, created=False, emailed=emailed)
+        signature = Signature.objects.create(
+            petition=petition,
+            name=name,
+            email=email.strip(),
+            email_canonical=canonical,
+            electorate=electorate,
+            country=country,
+            source=source,
+            notify=notify,
+            created_at=now,
+            consent_version=settings.TAUTOKO["PRIVACY_NOTICE_VERSION"],
+            token_hash=digest,
+            token_expires_at=expires,
+            emails_sent=1,
+            receipt=receipt,
+        )
+        emails.confirmation_queue(signature=signature, token=token, sequence=1, language=language)
+        return SignOutcome(signature=signature, created=True, emailed=True)
+
+    try:
+        return durably(write)
+    except IntegrityError:
+        # Another request by the same person committed between our check and our insert
+        # (on PostgreSQL writes run side by side): its row is there now, so this is a repeat.
+        return durably(write)
 
 
 def signature_remind(*, signature: Signature, now: dt.datetime | None = None) -> bool:
@@ -104,30 +114,36 @@ def signature_remind(*, signature: Signature, now: dt.datetime | None = None) ->
     cannot be used to flood someone's inbox. Returns whether an email was queued.
     """
     now = now or timezone.now()
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return durably(lambda: _signature_remind_write(signature=signature, now=now, language=language))
+
+
+def _signature_remind_write(*, signature: Signature, now: dt.datetime, language: str) -> bool:
     limit = settings.TAUTOKO["MAX_EMAILS_PER_SIGNATURE"]
-    with transaction.atomic():
-        # The conditional UPDATE both reserves the email and enforces the limit, so two
-        # concurrent re-sends cannot both take the last one.
-        reserved = Signature.objects.filter(id=signature.id, emails_sent__lt=limit).update(
-            emails_sent=F("emails_sent") + 1
+    # The conditional UPDATE both reserves the email and enforces the limit, so two
+    # concurrent re-sends cannot both take the last one.
+    reserved = Signature.objects.filter(id=signature.id, emails_sent__lt=limit).update(
+        emails_sent=F("emails_sent") + 1
+    )
+    if not reserved:
+        return False
+    signature.refresh_from_db(fields=["emails_sent", "state", "token_hash"])
+    if signature.state == Signature.State.PENDING:
+        token, digest, expires = _token_fresh(now=now)
+        Signature.objects.filter(id=signature.id).update(
+            token_hash=digest, token_expires_at=expires
         )
-        if not reserved:
-            return False
-        signature.refresh_from_db(fields=["emails_sent", "state", "token_hash"])
-        if signature.state == Signature.State.PENDING:
-            token, digest, expires = _token_fresh(now=now)
-            Signature.objects.filter(id=signature.id).update(
-                token_hash=digest, token_expires_at=expires
-            )
-            emails.confirmation_queue(
-                signature=signature, token=token, sequence=signature.emails_sent
-            )
-        elif signature.state == Signature.State.CONFIRMED:
-            emails.already_signed_queue(signature=signature, sequence=signature.emails_sent)
-        else:
-            # Withdrawn or invalidated: say nothing new, but keep the reservation honest.
-            return False
-    return True
+        emails.confirmation_queue(
+            signature=signature, token=token, sequence=signature.emails_sent, language=language
+        )
+        return True
+    if signature.state == Signature.State.CONFIRMED:
+        emails.already_signed_queue(
+            signature=signature, sequence=signature.emails_sent, language=language
+        )
+        return True
+    # Withdrawn or invalidated: say nothing new; the reservation still counts.
+    return False
 
 
 def signature_for_token(*, token: str, now: dt.datetime | None = None) -> Signature:
@@ -152,8 +168,9 @@ def signature_confirm(*, token: str, now: dt.datetime | None = None) -> Signatur
     "already used" rather than "not valid".
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        signature = signature_for_token(token=token, now=now)
+    signature = signature_for_token(token=token, now=now)
+
+    def write() -> Signature:
         # Only one of two simultaneous confirmations can move the row out of pending.
         moved = Signature.objects.filter(id=signature.id, state=Signature.State.PENDING).update(
             state=Signature.State.CONFIRMED,
@@ -168,7 +185,9 @@ def signature_confirm(*, token: str, now: dt.datetime | None = None) -> Signatur
             None,
         )
         _tally_delta(signature=signature, delta=1, at=now)
-    return signature
+        return signature
+
+    return durably(write)
 
 
 def _tally_delta(*, signature: Signature, delta: int, at: dt.datetime) -> None:
@@ -259,6 +278,11 @@ def goal_check(*, petition_id: int, at: dt.datetime) -> None:
     if count < petition.goal:
         return
     reached = petition.goal
+    # Without the ladder the goal stays put, and every later fold is still at or above it:
+    # it was reached once.
+    already = petition.events.filter(kind=TimelineEvent.Kind.GOAL_REACHED, data__goal=reached)
+    if not petition.goal_ladder and already.exists():
+        return
     petition.event(
         kind=TimelineEvent.Kind.GOAL_REACHED, at=at, data={"goal": reached, "count": count}
     )
@@ -313,8 +337,11 @@ def petition_recount(*, petition: Petition, attempts: int = 5) -> int:
 
 
 def _petition_recount_once(*, petition: Petition) -> int:
+    # SET TRANSACTION must come first in a transaction, so it is only possible when this
+    # block starts one; inside a caller's transaction, the caller's isolation level applies.
+    starts_transaction = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and starts_transaction:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         confirmed = Signature.objects.counted().filter(petition=petition)

@@ -1,0 +1,125 @@
+"""Durable writes that share one commit when many arrive at once (group commit).
+
+SQLite has one write lock per database. When every request commits its own transaction,
+request threads and processes queue on that lock and sleep in SQLite's busy handler, and a
+two-core machine manages a few hundred signatures a second although the disk could take
+thousands of commits. Here, each process has one writer thread with its own connection:
+request threads hand it their write (a function), it runs everything that is waiting in
+one transaction, each write in its own savepoint so that one failure spoils only itself,
+then commits once — one fsync for the whole group — and only then wakes the requests.
+A request is therefore acknowledged only after its write is durable, exactly as with a
+transaction of its own.
+
+PostgreSQL already merges concurrent commits in its write-ahead log, so there (and inside
+an enclosing transaction, such as a test's) ``durably`` simply runs the write in a
+transaction of its own. Callers cannot tell the difference, which is the point.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from django.conf import settings
+from django.db import close_old_connections, connections, transaction
+
+logger = logging.getLogger(__name__)
+
+Result = TypeVar("Result")
+
+MAX_BATCH = 512
+
+
+class _Write(Generic[Result]):
+    __slots__ = ("done", "error", "function", "result")
+
+    def __init__(self, function: Callable[[], Result]) -> None:
+        self.function = function
+        self.done = threading.Event()
+        self.result: Result | None = None
+        self.error: BaseException | None = None
+
+
+class GroupCommitter:
+    """One writer thread per process, committing the writes handed to it in groups."""
+
+    def __init__(self, alias: str = "default") -> None:
+        self.alias = alias
+        self._queue: queue.SimpleQueue[_Write[Any]] = queue.SimpleQueue()
+        self._started_in: int | None = None
+        self._start_lock = threading.Lock()
+
+    def submit(self, function: Callable[[], Result]) -> Result:
+        self._ensure_started()
+        write = _Write(function)
+        self._queue.put(write)
+        write.done.wait()
+        if write.error is not None:
+            raise write.error
+        return write.result  # type: ignore[return-value]
+
+    def _ensure_started(self) -> None:
+        # Web servers fork their workers: a thread started before the fork does not exist
+        # in the child, so each process starts its own.
+        if self._started_in == os.getpid():
+            return
+        with self._start_lock:
+            if self._started_in != os.getpid():
+                self._queue = queue.SimpleQueue()
+                threading.Thread(target=self._run, name="tautoko-group-commit", daemon=True).start()
+                self._started_in = os.getpid()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Write[Any]]) -> None:
+        try:
+            close_old_connections()
+            with transaction.atomic(using=self.alias):
+                for write in batch:
+                    try:
+                        with transaction.atomic(using=self.alias):
+                            write.result = write.function()
+                    except Exception as error:
+                        write.error = error
+        except BaseException as error:
+            # The commit itself failed: nothing in the group is durable, so nothing in it
+            # may be acknowledged.
+            logger.exception("group commit of %d writes failed", len(batch))
+            for write in batch:
+                write.result, write.error = None, write.error or error
+            connections[self.alias].close()
+        finally:
+            for write in batch:
+                write.done.set()
+
+
+_committer = GroupCommitter()
+
+
+def group_commit_enabled(alias: str = "default") -> bool:
+    setting = settings.TAUTOKO.get("GROUP_COMMIT", "auto")
+    connection = connections[alias]
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+        # An in-memory database (the test suite's) exists only on its own connection.
+        return False
+    return setting == "auto" or bool(setting)
+
+
+def durably(function: Callable[[], Result], *, alias: str = "default") -> Result:
+    """Run ``function`` in a transaction and return once that transaction is durable."""
+    if connections[alias].in_atomic_block or not group_commit_enabled(alias):
+        with transaction.atomic(using=alias):
+            return function()
+    return _committer.submit(function)
