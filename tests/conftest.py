@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+
+import hypothesis
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -10,3 +13,38 @@ def _static_files_collected() -> None:
     """Pages link hashed static files, so the manifest must exist, as in production."""
     if not (settings.STATIC_ROOT / "staticfiles.json").exists():
         call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _cache_cleared() -> None:
+    """Each test starts with an empty cache: pages and counts are cached for a second."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say so when the browser tests did not run: a skip is easy to miss among passes."""
+    skipped_for_no_chromium = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "browser" in report.keywords and "no chromium" in str(report.longrepr)
+    ]
+    if skipped_for_no_chromium:
+        terminalreporter.write_line(
+            f"{len(skipped_for_no_chromium)} browser tests skipped: no chromium found "
+            "(CI installs Debian's chromium)",
+            yellow=True,
+            bold=True,
+        )
+
+
+# Property-based tests: a quick run by default (`make test`), a thorough one in CI
+# (HYPOTHESIS_PROFILE=ci). Database work is slow and uneven, so no per-example deadline.
+hypothesis.settings.register_profile(
+    "dev", max_examples=20, stateful_step_count=25, deadline=None
+)
+hypothesis.settings.register_profile(
+    "ci", max_examples=300, stateful_step_count=50, deadline=None, print_blob=True
+)
+hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
