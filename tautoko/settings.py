@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from tautoko.lib.env import env_bool, env_int, env_list, env_str
+from tautoko.lib.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TAUTOKO_VAR_DIR", str(BASE_DIR / "var")))
@@ -265,6 +265,8 @@ TAUTOKO = {
     "EMAIL_DOMAIN_ALIASES": {"googlemail.com": "gmail.com"},
     # Version of the privacy notice shown beside the consent line, recorded per signature.
     "PRIVACY_NOTICE_VERSION": "2026-11",
+    # Group commit of signing writes: "auto" (on for SQLite), "1" or "0". See lib/group_commit.
+    "GROUP_COMMIT": env_choice("TAUTOKO_GROUP_COMMIT", default="auto", choices=("auto", "1", "0")),
     # Sent emails keep their bodies (they hold single-use links) only in demo mode.
     "OUTBOX_KEEP_BODIES": DEMO or DEBUG,
 }

@@ -114,7 +114,7 @@ def group_commit_enabled(alias: str = "default") -> bool:
     if connection.vendor != "sqlite" or connection.is_in_memory_db():
         # An in-memory database (the test suite's) exists only on its own connection.
         return False
-    return setting == "auto" or bool(setting)
+    return setting != "0"
 
 
 def durably(function: Callable[[], Result], *, alias: str = "default") -> Result:
