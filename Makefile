@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install prepare run test test-browser lint format bench bench-smoke clean
+.PHONY: help install prepare run test lint format bench bench-smoke wrk clean
 
 help:
 	@echo "make run    - set up, load the demo petition and start web server + worker"
@@ -35,6 +35,21 @@ run: prepare
 
 test: install
 	$(BIN)/pytest
+
+# The load generator is wrk (Debian's package); installed here when missing and run as root.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing wrk from Debian's packages"; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null || \
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; \
+		else echo "make bench needs wrk: sudo apt-get install wrk" >&2; exit 1; fi; }
+
+bench: install wrk
+	$(BIN)/python bench/run.py
+
+bench-smoke: install wrk
+	$(BIN)/python bench/run.py --smoke --output var/bench-smoke.json
 
 lint: install
 	$(BIN)/ruff check .

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from tautoko.outbox.services import outbox_deliver
@@ -28,10 +29,13 @@ class Command(BaseCommand):
             "--interval", type=float, default=0.5, help="Seconds to sleep when idle."
         )
 
-    def handle(self, *args: Any, once: bool, interval: float, **options: Any) -> None:
+    def handle(self, *args: Any, once: bool, interval: float, nice: int, **options: Any) -> None:
         if interval <= 0:
-            self.stderr.write("--interval must be positive")
-            raise SystemExit(2)
+            raise CommandError("--interval must be positive")
+        if not 0 <= nice <= 19:
+            raise CommandError("--nice must be between 0 and 19")
+        if nice:
+            os.nice(nice)
         stopping = threading.Event()
         if not once:
             for signum in (signal.SIGINT, signal.SIGTERM):
