@@ -28,6 +28,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--interval", type=float, default=0.5, help="Seconds to sleep when idle."
         )
+        parser.add_argument(
+            "--nice",
+            type=int,
+            default=env_int("WORKER_NICE", default=10, minimum=0),
+            help="CPU niceness (0-19): background work yields to web requests on a shared machine.",
+        )
 
     def handle(self, *args: Any, once: bool, interval: float, nice: int, **options: Any) -> None:
         if interval <= 0:
