@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
+from tautoko.lib.env import env_int
 from tautoko.outbox.services import outbox_deliver
 from tautoko.petitions.services import petitions_close_due, tallies_apply
 
