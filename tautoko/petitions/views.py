@@ -73,10 +73,11 @@ def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     petitions = list(Petition.objects.signable(now=now).select_related("decision_maker")[:500])
     ids = [p.id for p in petitions]
-    growth = cache.get("home:growth")
+    growth_key = f"home:growth:{hash(tuple(ids))}"
+    growth = cache.get(growth_key)
     if growth is None:
         growth = _growth_24h(ids, now=now)
-        cache.set("home:growth", growth, 30)
+        cache.set(growth_key, growth, 30)
     counts = counts_current(petition_ids=ids)
     for petition in petitions:
         petition.count = counts.get(petition.id, 0)  # type: ignore[attr-defined]
@@ -183,7 +184,9 @@ def petition_sign(request: HttpRequest, slug: str) -> HttpResponse:
 def petition_signed(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _petition_or_404(slug)
     return render(
-        request, "petitions/signed.html", {"petition": petition, "again": "again" in request.GET}
+        request,
+        "petitions/signed.html",
+        {"petition": petition, "again": "again" in request.GET, "resent": "resent" in request.GET},
     )
 
 
@@ -231,6 +234,7 @@ def signature_thanks(request: HttpRequest, slug: str, receipt: str) -> HttpRespo
         receipt=receipt,
         petition__slug=slug,
         state=Signature.State.CONFIRMED,
+        petition__state__in=Petition.VISIBLE,
     )
     petition = signature.petition
     return render(
