@@ -66,7 +66,8 @@ def outbox_claim(*, now: dt.datetime, batch: int = 50) -> list[OutboundEmail]:
 
 def outbox_deliver(*, now: dt.datetime | None = None, batch: int = 50) -> int:
     """Send what is due; return how many were sent."""
-    emails = outbox_claim(now=now or timezone.now(), batch=batch)
+    now = now or timezone.now()
+    emails = outbox_claim(now=now, batch=batch)
     if not emails:
         return 0
     sent = 0
@@ -86,7 +87,7 @@ def outbox_deliver(*, now: dt.datetime | None = None, batch: int = 50) -> int:
                 message.attach_alternative(html, "text/html")
                 message.send()
             except Exception as error:
-                _email_failed(email, error=error)
+                _email_failed(email, error=error, now=now)
                 continue
             # The single-use link inside the context (and the bodies) are dropped once sent,
             # except in demo mode where the development outbox shows them.
@@ -104,7 +105,7 @@ def outbox_deliver(*, now: dt.datetime | None = None, batch: int = 50) -> int:
     return sent
 
 
-def _email_failed(email: OutboundEmail, *, error: Exception) -> None:
+def _email_failed(email: OutboundEmail, *, error: Exception, now: dt.datetime) -> None:
     logger.warning("email %s to outbox key %s failed: %s", email.template, email.key, error)
     if email.attempts >= MAX_ATTEMPTS:
         state, next_attempt = OutboundEmail.State.FAILED, email.next_attempt_at
@@ -112,7 +113,7 @@ def _email_failed(email: OutboundEmail, *, error: Exception) -> None:
         backoff = min(30 * 2 ** (email.attempts - 1), 3600)
         state, next_attempt = (
             OutboundEmail.State.QUEUED,
-            timezone.now() + dt.timedelta(seconds=backoff),
+            now + dt.timedelta(seconds=backoff),
         )
     OutboundEmail.objects.filter(id=email.id).update(
         state=state,
