@@ -41,9 +41,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 # Property-based tests: a quick run by default (`make test`), a thorough one in CI
 # (HYPOTHESIS_PROFILE=ci). Database work is slow and uneven, so no per-example deadline.
-hypothesis.settings.register_profile(
-    "dev", max_examples=20, stateful_step_count=25, deadline=None
-)
+hypothesis.settings.register_profile("dev", max_examples=20, stateful_step_count=25, deadline=None)
 hypothesis.settings.register_profile(
     "ci", max_examples=300, stateful_step_count=50, deadline=None, print_blob=True
 )

@@ -1,0 +1,335 @@
+"""Many people signing one petition at once, against a real server and a real database.
+
+The server (``manage.py serve --no-worker``: granian with several processes and threads) runs
+on a free 127.0.0.1 port with its own fresh database: a SQLite file, or a new PostgreSQL
+database when the suite runs on PostgreSQL. Eight OS processes sign at the same instant, some
+people from several processes at once with variants of their address. Nothing here talks to
+anything but 127.0.0.1, every step has a time limit, and the server is always stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from http.cookiejar import CookieJar
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.test import SimpleTestCase
+
+from tautoko.lib.email_address import email_canonical
+from tautoko.petitions.forms import electorate_names
+
+ROOT = Path(__file__).resolve().parent.parent
+MANAGE = ROOT / "manage.py"
+PROCESSES = 8
+SLUG = "surge"
+STEP_TIMEOUT = 60  # seconds for any one subprocess step
+_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+# Runs in each signing process: standard library only, so it starts fast and shares nothing
+# with the test process. Every signer gets their own cookie jar (their own browser). All page
+# loads happen first; the POSTs start together at the agreed instant.
+SIGNER_SCRIPT = r"""
+import json, re, sys, time, urllib.error, urllib.parse, urllib.request
+from http.cookiejar import CookieJar
+
+base, slug, start_at, electorate = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
+signers = json.loads(sys.argv[5])
+csrf = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+prepared = []
+for name, email in signers:
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(CookieJar()), NoRedirect
+    )
+    page = opener.open(f"{base}/{slug}", timeout=30).read().decode()
+    prepared.append((opener, csrf.search(page).group(1), name, email))
+time.sleep(max(0.0, start_at - time.time()))
+results = []
+for opener, token, name, email in prepared:
+    form = {
+        "csrfmiddlewaretoken": token, "name": name, "email": email,
+        "electorate": electorate, "country": "NZ", "consent": "on",
+    }
+    request = urllib.request.Request(
+        f"{base}/{slug}/sign", data=urllib.parse.urlencode(form).encode(), method="POST"
+    )
+    try:
+        response = opener.open(request, timeout=60)
+        results.append([email, response.status, ""])
+    except urllib.error.HTTPError as error:
+        results.append([email, error.code, error.headers.get("Location", "")])
+    except Exception as error:
+        results.append([email, 0, repr(error)])
+print(json.dumps(results))
+"""
+
+SETUP_SCRIPT = """
+import json
+from django.core.management import call_command
+from tautoko.petitions.models import DecisionMaker, Petition
+call_command("migrate", interactive=False, verbosity=0)
+call_command("collectstatic", interactive=False, verbosity=0)
+maker = DecisionMaker.objects.create(slug="pm", name="Prime Minister")
+petition = Petition.objects.create(
+    slug="surge", title="Surge", summary="Many sign at once.", decision_maker=maker, goal=10
+)
+petition.open()
+print(json.dumps({"ok": True}))
+"""
+
+INSPECT_SCRIPT = """
+import json
+from tautoko.outbox.models import OutboundEmail
+from tautoko.petitions.models import Signature, Tally
+rows = list(Signature.objects.filter(petition__slug="surge").values_list(
+    "id", "email_canonical", "state", "emails_sent"))
+latest = {}
+for key, template, context in OutboundEmail.objects.order_by("id").values_list(
+        "key", "template", "context"):
+    _, signature_id, sequence = key.split(":")
+    # Sent emails lose their context (it held a single-use link); only queued ones keep it.
+    if template == "confirm-signature" and "confirm_url" in context:
+        signature_id, sequence = int(signature_id), int(sequence)
+        if sequence >= latest.get(signature_id, (0, ""))[0]:
+            latest[signature_id] = (sequence, context["confirm_url"])
+emails = OutboundEmail.objects.values_list("key", flat=True)
+total = Tally.objects.filter(petition__slug="surge", dimension="total", key="").first()
+print(json.dumps({
+    "rows": rows,
+    "confirm_urls": [url for _, url in latest.values()],
+    "emails_per_signature": dict(__import__("collections").Counter(
+        key.split(":")[1] for key in emails)),
+    "tally_total": total.count if total else None,
+}))
+"""
+
+
+def _signings() -> tuple[list[tuple[str, str]], int]:
+    """Forty sign requests by 24 people: eight of them sign three times, address varied."""
+    signings: list[tuple[str, str]] = []
+    for person in range(8):
+        signings += [
+            (f"Repeat Signer {person}", f"Repeat.Signer{person}@gmail.com"),
+            (f"Repeat Signer {person}", f"repeatsigner{person}+petition@gmail.com"),
+            (f"Repeat Signer {person}", f"REPEAT.SIGNER{person}@googlemail.com"),
+        ]
+    signings += [(f"Single Signer {n}", f"single.{n}@example.org") for n in range(16)]
+    people = len({email_canonical(email) for _, email in signings})
+    return signings, people
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _run_json(command: list[str], *, env: dict[str, str]) -> Any:
+    done = subprocess.run(
+        command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=STEP_TIMEOUT
+    )
+    assert done.returncode == 0, f"{command[:3]} failed:\n{done.stdout}\n{done.stderr}"
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@contextlib.contextmanager
+def _fresh_database(var_dir: Path) -> Iterator[str]:
+    """A DATABASE_URL for a database that exists only for this test."""
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        yield f"sqlite:///{var_dir / 'surge.sqlite3'}"
+        return
+    import psycopg
+    from psycopg import sql
+
+    url = urllib.parse.urlparse(os.environ["DATABASE_URL"])
+    # As Django does for its test database: create and drop from the maintenance database.
+    admin_url = url._replace(path="/postgres").geturl()
+    name = f"tautoko_surge_{secrets.token_hex(6)}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield url._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@contextlib.contextmanager
+def _server(*, env: dict[str, str], port: int, log: Path) -> Iterator[str]:
+    command = [sys.executable, str(MANAGE), "serve", "--no-worker", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--workers", "2", "--threads", "4"]
+    with log.open("wb") as output:
+        # Its own process group, so the server and its granian workers all stop together.
+        server = subprocess.Popen(
+            command,
+            env=env,
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STEP_TIMEOUT
+        while True:
+            assert server.poll() is None, f"the server exited:\n{log.read_text()}"
+            try:
+                with urllib.request.urlopen(f"{base}/{SLUG}", timeout=5) as response:  # noqa: S310
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            assert time.monotonic() < deadline, f"the server never answered:\n{log.read_text()}"
+            time.sleep(0.2)
+        yield base
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=5)
+        # Granian's workers may outlive their parent by a moment: the whole group must go.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+
+
+def _sign_at_once(
+    base: str, signings: list[tuple[str, str]], *, electorate: str, env: dict[str, str]
+) -> list[tuple[str, int, str]]:
+    """Spread the signings over PROCESSES processes that all start posting at one instant."""
+    start_at = time.time() + 3  # after every process has loaded its pages
+    workers = []
+    for index in range(PROCESSES):
+        share = json.dumps(signings[index::PROCESSES])
+        command = [sys.executable, "-c", SIGNER_SCRIPT, base, SLUG, str(start_at), electorate]
+        workers.append(
+            subprocess.Popen([*command, share], env=env, stdout=subprocess.PIPE, text=True)
+        )
+    results: list[tuple[str, int, str]] = []
+    try:
+        for worker in workers:
+            out, _ = worker.communicate(timeout=STEP_TIMEOUT)
+            assert worker.returncode == 0, "a signing process failed"
+            results += [tuple(row) for row in json.loads(out)]
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.wait()
+    return results
+
+
+def _confirm(base: str, confirm_url: str) -> int:
+    path = urllib.parse.urlparse(confirm_url).path
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    page = opener.open(f"{base}{path}", timeout=30).read().decode()
+    token = _CSRF.search(page)
+    assert token is not None, page
+    body = urllib.parse.urlencode({"csrfmiddlewaretoken": token.group(1)}).encode()
+    request = urllib.request.Request(f"{base}{path}", data=body)  # noqa: S310 - http://127.0.0.1
+    with opener.open(request, timeout=30) as response:
+        assert "/thanks/" in response.url
+        return int(response.status)
+
+
+def _count_json(base: str) -> int:
+    with urllib.request.urlopen(f"{base}/api/v1/petitions/{SLUG}/count", timeout=10) as response:  # noqa: S310
+        return int(json.load(response)["count"])
+
+
+class ConcurrentSigningTests(SimpleTestCase):
+    def test_simultaneous_signers_leave_one_row_each_and_an_exact_count(self) -> None:
+        signings, people = _signings()
+        electorate = electorate_names()[0]
+        with tempfile.TemporaryDirectory(prefix="tautoko-surge-") as tmp:
+            var_dir = Path(tmp)
+            with _fresh_database(var_dir) as database_url:
+                port = _free_port()
+                env = {
+                    key: value
+                    for key, value in os.environ.items()
+                    if not key.startswith(("DJANGO_", "TAUTOKO_", "EMAIL_"))
+                } | {
+                    "DJANGO_SETTINGS_MODULE": "tautoko.settings",
+                    "SECRET_KEY": "concurrency-test-secret-" + "s" * 40,
+                    "TAUTOKO_VAR_DIR": str(var_dir),
+                    "DATABASE_URL": database_url,
+                    "CACHE_KEY_PREFIX": f"surge-{secrets.token_hex(6)}",
+                    "PORT": str(port),
+                    "DEBUG": "0",
+                    "LOG_LEVEL": "WARNING",
+                    # The one-shot worker below sends the confirmation emails into memory.
+                    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+                }
+                python = [sys.executable, str(MANAGE)]
+                _run_json([*python, "shell", "-v", "0", "-c", SETUP_SCRIPT], env=env)
+
+                with _server(env=env, port=port, log=var_dir / "server.log") as base:
+                    results = _sign_at_once(base, signings, electorate=electorate, env=env)
+                    assert len(results) == len(signings)
+                    statuses = Counter(status for _, status, _ in results)
+                    assert statuses == {302: len(signings)}, results
+                    signed_path = f"/{SLUG}/signed"
+                    first_time = Counter(
+                        email_canonical(email)
+                        for email, _, location in results
+                        if location == signed_path
+                    )
+                    again = [loc for _, _, loc in results if loc == f"{signed_path}?again=1"]
+                    assert len(first_time) == people and set(first_time.values()) == {1}
+                    assert len(again) == len(signings) - people
+
+                    state = _run_json([*python, "shell", "-v", "0", "-c", INSPECT_SCRIPT], env=env)
+                    canonical = Counter(row[1] for row in state["rows"])
+                    assert len(canonical) == people and set(canonical.values()) == {1}
+                    assert {row[2] for row in state["rows"]} == {"pending"}
+                    assert max(state["emails_per_signature"].values()) <= 5
+
+                    for url in state["confirm_urls"]:
+                        assert _confirm(base, url) == 200
+                    folded = subprocess.run(
+                        [*python, "worker", "--once"],
+                        env=env,
+                        cwd=ROOT,
+                        capture_output=True,
+                        text=True,
+                        timeout=STEP_TIMEOUT,
+                    )
+                    assert folded.returncode == 0, folded.stderr
+
+                    state = _run_json([*python, "shell", "-v", "0", "-c", INSPECT_SCRIPT], env=env)
+                    confirmed = [row for row in state["rows"] if row[2] == "confirmed"]
+                    assert len(confirmed) == len(state["rows"]) == people
+                    assert state["tally_total"] == len(confirmed)
+                    # The public count is cached for a second in each server process.
+                    deadline = time.monotonic() + 10
+                    while _count_json(base) != len(confirmed):
+                        assert time.monotonic() < deadline, "the public count never settled"
+                        time.sleep(0.3)
