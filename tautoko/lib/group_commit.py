@@ -35,13 +35,29 @@ MAX_BATCH = 512
 
 
 class _Write(Generic[Result]):
-    __slots__ = ("done", "error", "function", "result")
+    """A write waiting for the group: a function, or an item for a batch handler."""
 
-    def __init__(self, function: Callable[[], Result]) -> None:
+    __slots__ = ("done", "error", "function", "handler", "item", "result")
+
+    def __init__(
+        self,
+        function: Callable[[], Result] | None = None,
+        *,
+        handler: BatchHandler[Any, Result] | None = None,
+        item: Any = None,
+    ) -> None:
         self.function = function
+        self.handler = handler
+        self.item = item
         self.done = threading.Event()
         self.result: Result | None = None
         self.error: BaseException | None = None
+
+
+Item = TypeVar("Item")
+# Writes the same kind of row for many requests at once (one INSERT of many rows instead of
+# many INSERTs): takes the waiting items, returns one result per item, in order.
+BatchHandler = Callable[[list[Item]], list[Result]]
 
 
 class GroupCommitter:
@@ -53,9 +69,8 @@ class GroupCommitter:
         self._started_in: int | None = None
         self._start_lock = threading.Lock()
 
-    def submit(self, function: Callable[[], Result]) -> Result:
+    def submit(self, write: _Write[Result]) -> Result:
         self._ensure_started()
-        write = _Write(function)
         self._queue.put(write)
         write.done.wait()
         if write.error is not None:
@@ -83,16 +98,36 @@ class GroupCommitter:
                     break
             self._commit(batch)
 
+    def _run_one(self, write: _Write[Any], call: Callable[[], Any]) -> None:
+        try:
+            with transaction.atomic(using=self.alias):
+                write.result = call()
+        except Exception as error:
+            write.error = error
+
+    def _run_batch(self, handler: BatchHandler[Any, Any], writes: list[_Write[Any]]) -> None:
+        try:
+            with transaction.atomic(using=self.alias):
+                results = handler([write.item for write in writes])
+            for write, result in zip(writes, results, strict=True):
+                write.result = result
+        except Exception:
+            # One bad item must not fail the others: run each alone, in its own savepoint.
+            for write in writes:
+                self._run_one(write, lambda w=write: handler([w.item])[0])
+
     def _commit(self, batch: list[_Write[Any]]) -> None:
         try:
             close_old_connections()
             with transaction.atomic(using=self.alias):
+                grouped: dict[BatchHandler[Any, Any], list[_Write[Any]]] = {}
                 for write in batch:
-                    try:
-                        with transaction.atomic(using=self.alias):
-                            write.result = write.function()
-                    except Exception as error:
-                        write.error = error
+                    if write.handler is not None:
+                        grouped.setdefault(write.handler, []).append(write)
+                    elif write.function is not None:
+                        self._run_one(write, write.function)
+                for handler, writes in grouped.items():
+                    self._run_batch(handler, writes)
         except BaseException as error:
             # The commit itself failed: nothing in the group is durable, so nothing in it
             # may be acknowledged.
@@ -122,4 +157,18 @@ def durably(function: Callable[[], Result], *, alias: str = "default") -> Result
     if connections[alias].in_atomic_block or not group_commit_enabled(alias):
         with transaction.atomic(using=alias):
             return function()
-    return _committer.submit(function)
+    return _committer.submit(_Write(function))
+
+
+def durably_batched(
+    handler: BatchHandler[Item, Result], item: Item, *, alias: str = "default"
+) -> Result:
+    """Like ``durably``, for a write that ``handler`` can do for many items at once.
+
+    ``handler`` must be a module-level function (items are grouped by it) that writes all
+    the items it is given and returns one result per item, in order.
+    """
+    if connections[alias].in_atomic_block or not group_commit_enabled(alias):
+        with transaction.atomic(using=alias):
+            return handler([item])[0]
+    return _committer.submit(_Write(handler=handler, item=item))

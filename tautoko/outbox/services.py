@@ -19,16 +19,28 @@ from tautoko.outbox.models import OutboundEmail
 logger = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=2)
+# Emails rendered before they were queued (by a library such as allauth): the context holds
+# the subject and bodies, which the "prerendered" templates print as they are.
+PRERENDERED_TEMPLATE = "prerendered"
 MAX_ATTEMPTS = 8
+
+
+def email_build(
+    *, key: str, to: str, template: str, context: dict[str, Any], language: str = "en"
+) -> OutboundEmail:
+    """An unsaved outbox row, for callers that queue many at once with bulk_create."""
+    return OutboundEmail(
+        key=key, code=code_new(), to=to, template=template, context=context, language=language
+    )
 
 
 def email_queue(
     *, key: str, to: str, template: str, context: dict[str, Any], language: str = "en"
 ) -> OutboundEmail:
     """Queue one email. Call it inside the transaction of the change that causes it."""
-    return OutboundEmail.objects.create(
-        key=key, code=code_new(), to=to, template=template, context=context, language=language
-    )
+    email = email_build(key=key, to=to, template=template, context=context, language=language)
+    email.save(force_insert=True)
+    return email
 
 
 def email_render(email: OutboundEmail) -> tuple[str, str, str]:

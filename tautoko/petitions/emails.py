@@ -6,7 +6,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from tautoko.outbox.services import email_queue
+from tautoko.outbox.models import OutboundEmail
+from tautoko.outbox.services import email_build, email_queue
 from tautoko.petitions.models import Signature
 
 
@@ -19,11 +20,11 @@ def _base_context(signature: Signature) -> dict[str, str]:
     }
 
 
-def confirmation_queue(
+def confirmation_build(
     *, signature: Signature, token: str, sequence: int, language: str | None = None
-) -> None:
+) -> OutboundEmail:
     """Ask the signer to confirm: the link opens a page with a Confirm button."""
-    email_queue(
+    return email_build(
         key=f"signature:{signature.id}:{sequence}",
         to=signature.email,
         template="confirm-signature",
@@ -33,6 +34,14 @@ def confirmation_queue(
             "confirm_url": settings.SITE_URL
             + reverse("petitions:confirm", args=[signature.petition.slug, token]),
         },
+    )
+
+
+def confirmation_queue(
+    *, signature: Signature, token: str, sequence: int, language: str | None = None
+) -> None:
+    confirmation_build(signature=signature, token=token, sequence=sequence, language=language).save(
+        force_insert=True
     )
 
 

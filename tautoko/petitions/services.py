@@ -12,8 +12,9 @@ from django.db.models import Count, F, Sum
 from django.utils import timezone, translation
 
 from tautoko.lib.email_address import email_canonical
-from tautoko.lib.group_commit import durably
+from tautoko.lib.group_commit import durably, durably_batched
 from tautoko.lib.tokens import code_new, token_digest, token_new
+from tautoko.outbox.models import OutboundEmail
 from tautoko.petitions import emails
 from tautoko.petitions.models import (
     IllegalTransition,
@@ -49,6 +50,26 @@ def _token_fresh(*, now: dt.datetime) -> tuple[str, str, dt.datetime]:
     return token, digest, now + dt.timedelta(hours=settings.TAUTOKO["CONFIRMATION_TTL_HOURS"])
 
 
+@dataclasses.dataclass(frozen=True)
+class _NewSignature:
+    """A signature to write, prepared in the request thread (see signature_create)."""
+
+    petition: Petition
+    name: str
+    email: str
+    email_canonical: str
+    electorate: str
+    country: str
+    source: str
+    notify: bool
+    now: dt.datetime
+    language: str
+    token: str
+    token_hash: str
+    token_expires_at: dt.datetime
+    receipt: str
+
+
 def signature_create(
     *,
     petition: Petition,
@@ -63,48 +84,97 @@ def signature_create(
     """Sign a petition, or re-send the link to someone who already signed it.
 
     One short durable write: the signature row and its confirmation email commit together
-    (under a surge, in a group with other signatures; see lib/group_commit). The unique
+    (under a surge, in one group with other signatures: lib/group_commit). The unique
     constraint on (petition, canonical email) is what de-duplicates: two simultaneous
     requests from one person still leave one row.
     """
     now = now or timezone.now()
-    canonical = email_canonical(email)
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    # Everything that costs CPU but needs no database happens here, in the request thread,
-    # so the shared writer spends its time writing.
     token, digest, expires = _token_fresh(now=now)
-    receipt = code_new()
-
-    def write() -> SignOutcome:
-        existing = Signature.objects.filter(petition=petition, email_canonical=canonical).first()
-        if existing is not None:
-            emailed = _signature_remind_write(signature=existing, now=now, language=language)
-            return SignOutcome(signature=existing, created=False, emailed=emailed)
-        signature = Signature.objects.create(
-            petition=petition,
-            name=name,
-            email=email.strip(),
-            email_canonical=canonical,
-            electorate=electorate,
-            country=country,
-            source=source,
-            notify=notify,
-            created_at=now,
-            consent_version=settings.TAUTOKO["PRIVACY_NOTICE_VERSION"],
-            token_hash=digest,
-            token_expires_at=expires,
-            emails_sent=1,
-            receipt=receipt,
-        )
-        emails.confirmation_queue(signature=signature, token=token, sequence=1, language=language)
-        return SignOutcome(signature=signature, created=True, emailed=True)
-
+    # Everything that costs CPU but needs no database is done here, in the request's own
+    # thread, so that the shared writer spends its time writing.
+    item = _NewSignature(
+        petition=petition,
+        name=name,
+        email=email.strip(),
+        email_canonical=email_canonical(email),
+        electorate=electorate,
+        country=country,
+        source=source,
+        notify=notify,
+        now=now,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        token=token,
+        token_hash=digest,
+        token_expires_at=expires,
+        receipt=code_new(),
+    )
     try:
-        return durably(write)
+        return durably_batched(_signatures_write, item)
     except IntegrityError:
         # Another request by the same person committed between our check and our insert
         # (on PostgreSQL writes run side by side): its row is there now, so this is a repeat.
-        return durably(write)
+        return durably_batched(_signatures_write, item)
+
+
+def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
+    """Write many new signatures at once: one query for repeats, one INSERT each for the
+    signatures and their confirmation emails. Runs inside the caller's transaction."""
+    wanted: dict[int, set[str]] = {}
+    for item in items:
+        wanted.setdefault(item.petition.id, set()).add(item.email_canonical)
+    existing: dict[tuple[int, str], Signature] = {}
+    for petition_id, canonicals in wanted.items():
+        for signature in Signature.objects.filter(
+            petition_id=petition_id, email_canonical__in=canonicals
+        ):
+            existing[(petition_id, signature.email_canonical)] = signature
+    created: dict[tuple[int, str], Signature] = {}
+    new: list[tuple[_NewSignature, Signature]] = []
+    for item in items:
+        key = (item.petition.id, item.email_canonical)
+        if key in existing or key in created:
+            continue
+        signature = Signature(
+            petition=item.petition,
+            name=item.name,
+            email=item.email,
+            email_canonical=item.email_canonical,
+            electorate=item.electorate,
+            country=item.country,
+            source=item.source,
+            notify=item.notify,
+            created_at=item.now,
+            consent_version=settings.TAUTOKO["CONSENT_TEXT_VERSION"],
+            consented_at=item.now,
+            privacy_notice_version=settings.TAUTOKO["PRIVACY_NOTICE_VERSION"],
+            token_hash=item.token_hash,
+            token_expires_at=item.token_expires_at,
+            emails_sent=1,
+            receipt=item.receipt,
+        )
+        created[key] = signature
+        new.append((item, signature))
+    Signature.objects.bulk_create([signature for _, signature in new])
+    OutboundEmail.objects.bulk_create(
+        emails.confirmation_build(
+            signature=signature, token=item.token, sequence=1, language=item.language
+        )
+        for item, signature in new
+    )
+    fresh = {id(signature) for _, signature in new}
+    outcomes = []
+    for item in items:
+        key = (item.petition.id, item.email_canonical)
+        signature = existing.get(key) or created[key]
+        if id(signature) in fresh and signature.receipt == item.receipt:
+            outcomes.append(SignOutcome(signature=signature, created=True, emailed=True))
+        else:
+            # A repeat: of an earlier signature, or of one made in this very batch.
+            emailed = _signature_remind_write(
+                signature=signature, now=item.now, language=item.language
+            )
+            outcomes.append(SignOutcome(signature=signature, created=False, emailed=emailed))
+    return outcomes
 
 
 def signature_remind(*, signature: Signature, now: dt.datetime | None = None) -> bool:
