@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "tautoko.accounts",
     "tautoko.petitions",
     "tautoko.outbox",
+    "tautoko.signers",
     "tautoko.core",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -263,8 +264,17 @@ TAUTOKO = {
         "proton.me",
     ],
     "EMAIL_DOMAIN_ALIASES": {"googlemail.com": "gmail.com"},
-    # Version of the privacy notice shown beside the consent line, recorded per signature.
+    # Version of the privacy notice (/privacy) linked beside the consent line, and of the
+    # consent line itself: both are recorded with each signature. Change them when the
+    # notice's or the consent line's wording changes.
     "PRIVACY_NOTICE_VERSION": "2026-11",
+    "CONSENT_TEXT_VERSION": "2026-11",
+    # Signers' names and emails are anonymised this many days after their petition closes.
+    "ANONYMISE_AFTER_DAYS": env_int("TAUTOKO_ANONYMISE_AFTER_DAYS", default=183, minimum=1),
+    # "Manage my signatures" links: how long one works, and how many an address may be sent
+    # an hour (counted in the cache, which is shared by all processes when it is Redis).
+    "MANAGE_LINK_TTL_MINUTES": 60,
+    "MANAGE_LINKS_PER_HOUR": 3,
     # Group commit of signing writes: "auto" (on for SQLite), "1" or "0". See lib/group_commit.
     "GROUP_COMMIT": env_choice("TAUTOKO_GROUP_COMMIT", default="auto", choices=("auto", "1", "0")),
     # Sent emails keep their bodies (they hold single-use links) only in demo mode.

@@ -10,5 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("dev/outbox/", include("tautoko.outbox.urls")),
+    # Before the petitions' "/<slug>" routes, which would otherwise take "/privacy".
+    path("", include("tautoko.signers.urls")),
     path("", include("tautoko.petitions.urls")),
 ]

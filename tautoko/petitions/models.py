@@ -173,7 +173,15 @@ class Signature(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # Explicit consent, as given on the sign form: which consent text (its version), when,
+    # and which privacy notice was shown beside it (see /privacy).
     consent_version = models.CharField(max_length=16)
+    consented_at = models.DateTimeField(default=timezone.now)
+    privacy_notice_version = models.CharField(max_length=16, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Set once name and email are gone (erased by the signer, or by the retention job): the
+    # row stays, with its electorate, country, source and state, so counts stay exact.
+    anonymised_at = models.DateTimeField(null=True, blank=True)
     # SHA-256 of the single-use confirmation token; kept once used, so that the spent link
     # can be recognised as used; replaced when a new link is sent.
     token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)

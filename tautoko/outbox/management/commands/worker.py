@@ -15,6 +15,7 @@ from django.db import close_old_connections
 from tautoko.lib.env import env_int
 from tautoko.outbox.services import outbox_deliver
 from tautoko.petitions.services import petitions_close_due, tallies_apply
+from tautoko.signers.services import signers_housekeeping
 
 logger = logging.getLogger("tautoko.worker")
 
@@ -57,6 +58,8 @@ class Command(BaseCommand):
                 busy |= outbox_deliver() > 0
                 if time.monotonic() >= next_housekeeping:
                     petitions_close_due()
+                    # Retention: anonymise signers of long-closed petitions, drop old links.
+                    signers_housekeeping()
                     next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
             except Exception:
                 # A locked database or a lost connection must not kill the worker: log it and

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from tautoko.signers import views
+
+app_name = "signers"
+urlpatterns = [
+    path("privacy", views.privacy_notice, name="privacy"),
+    path("my-signatures", views.manage_request, name="request"),
+    path("my-signatures/sent", views.manage_sent, name="sent"),
+    path("my-signatures/erased", views.signer_erased, name="erased"),
+    path("my-signatures/<str:token>", views.manage, name="manage"),
+    path("my-signatures/<str:token>/export.json", views.signer_export, name="export"),
+    path("my-signatures/<str:token>/erase", views.signer_erase, name="erase"),
+    path(
+        "my-signatures/<str:token>/withdraw/<str:receipt>",
+        views.signature_withdraw,
+        name="withdraw",
+    ),
+]
