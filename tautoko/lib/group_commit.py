@@ -10,6 +10,11 @@ then commits once — one fsync for the whole group — and only then wakes the 
 A request is therefore acknowledged only after its write is durable, exactly as with a
 transaction of its own.
 
+Between processes (several web workers, the background worker) the writers take turns on
+a kernel file lock beside the database before they begin. Left to SQLite, a writer that
+finds the database locked sleeps in its busy handler for 1, 2, 5, 10 … 100 ms, however
+soon the lock is free; a waiter on the file lock wakes the moment it is released.
+
 PostgreSQL already merges concurrent commits in its write-ahead log, so there (and inside
 an enclosing transaction, such as a test's) ``durably`` simply runs the write in a
 transaction of its own. Callers cannot tell the difference, which is the point.
@@ -17,11 +22,13 @@ transaction of its own. Callers cannot tell the difference, which is the point.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
@@ -60,6 +67,31 @@ Item = TypeVar("Item")
 BatchHandler = Callable[[list[Item]], list[Result]]
 
 
+class _ProcessWriteLock:
+    """An exclusive kernel lock (flock) on ``<database>.write-lock``, one per process."""
+
+    def __init__(self, alias: str) -> None:
+        self.alias = alias
+        self._descriptor: int | None = None
+        self._opened_in: int | None = None
+        self._threads = threading.Lock()
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        # A descriptor inherited across fork shares its lock with the parent: reopen it.
+        if self._opened_in != os.getpid():
+            path = f"{connections[self.alias].settings_dict['NAME']}.write-lock"
+            self._descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._opened_in = os.getpid()
+        assert self._descriptor is not None
+        with self._threads:
+            fcntl.flock(self._descriptor, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+
+
 class GroupCommitter:
     """One writer thread per process, committing the writes handed to it in groups."""
 
@@ -68,6 +100,7 @@ class GroupCommitter:
         self._queue: queue.SimpleQueue[_Write[Any]] = queue.SimpleQueue()
         self._started_in: int | None = None
         self._start_lock = threading.Lock()
+        self._write_lock = _ProcessWriteLock(alias)
 
     def submit(self, write: _Write[Result]) -> Result:
         self._ensure_started()
@@ -119,7 +152,7 @@ class GroupCommitter:
     def _commit(self, batch: list[_Write[Any]]) -> None:
         try:
             close_old_connections()
-            with transaction.atomic(using=self.alias):
+            with self._write_lock.held(), transaction.atomic(using=self.alias):
                 grouped: dict[BatchHandler[Any, Any], list[_Write[Any]]] = {}
                 for write in batch:
                     if write.handler is not None:

@@ -8,11 +8,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from tautoko.lib.group_commit import durably
 from tautoko.lib.tokens import code_new
 from tautoko.outbox.models import OutboundEmail
 
@@ -59,20 +59,25 @@ def outbox_claim(*, now: dt.datetime, batch: int = 50) -> list[OutboundEmail]:
     are due again, so nothing stays stuck. On PostgreSQL ``SKIP LOCKED`` lets many workers
     claim side by side; on SQLite the IMMEDIATE transaction serialises them.
     """
-    with transaction.atomic():
+
+    def claim() -> list[int]:
         ids = list(
             OutboundEmail.objects.due(now=now)
             .select_for_update(skip_locked=True)
             .order_by("next_attempt_at", "id")
             .values_list("id", flat=True)[:batch]
         )
-        if not ids:
-            return []
-        OutboundEmail.objects.filter(id__in=ids).update(
-            state=OutboundEmail.State.SENDING,
-            lease_expires_at=now + LEASE,
-            attempts=F("attempts") + 1,
-        )
+        if ids:
+            OutboundEmail.objects.filter(id__in=ids).update(
+                state=OutboundEmail.State.SENDING,
+                lease_expires_at=now + LEASE,
+                attempts=F("attempts") + 1,
+            )
+        return ids
+
+    ids = durably(claim)
+    if not ids:
+        return []
     return list(OutboundEmail.objects.filter(id__in=ids).order_by("id"))
 
 
@@ -103,15 +108,23 @@ def outbox_deliver(*, now: dt.datetime | None = None, batch: int = 50) -> int:
                 continue
             # The single-use link inside the context (and the bodies) are dropped once sent,
             # except in demo mode where the development outbox shows them.
-            OutboundEmail.objects.filter(id=email.id, state=OutboundEmail.State.SENDING).update(
-                state=OutboundEmail.State.SENT,
-                sent_at=timezone.now(),
-                lease_expires_at=None,
-                subject=subject,
-                body_text=text if keep_bodies else "",
-                body_html=html if keep_bodies else "",
-                context={} if not keep_bodies else email.context,
-                last_error="",
+            # Recorded at once, each in its own commit: a worker killed now resends at most
+            # the one email it was sending (and its Message-ID lets the receiver drop it).
+            durably(
+                lambda email=email, subject=subject, text=text, html=html: (
+                    OutboundEmail.objects.filter(
+                        id=email.id, state=OutboundEmail.State.SENDING
+                    ).update(
+                        state=OutboundEmail.State.SENT,
+                        sent_at=timezone.now(),
+                        lease_expires_at=None,
+                        subject=subject,
+                        body_text=text if keep_bodies else "",
+                        body_html=html if keep_bodies else "",
+                        context={} if not keep_bodies else email.context,
+                        last_error="",
+                    )
+                )
             )
             sent += 1
     return sent
@@ -127,9 +140,11 @@ def _email_failed(email: OutboundEmail, *, error: Exception, now: dt.datetime) -
             OutboundEmail.State.QUEUED,
             now + dt.timedelta(seconds=backoff),
         )
-    OutboundEmail.objects.filter(id=email.id).update(
-        state=state,
-        next_attempt_at=next_attempt,
-        lease_expires_at=None,
-        last_error=str(error)[:2000],
+    durably(
+        lambda: OutboundEmail.objects.filter(id=email.id).update(
+            state=state,
+            next_attempt_at=next_attempt,
+            lease_expires_at=None,
+            last_error=str(error)[:2000],
+        )
     )

@@ -307,37 +307,40 @@ def tallies_apply(*, batch: int = 20_000, now: dt.datetime | None = None) -> int
     point either applies a delta once or not at all. On PostgreSQL, ``SKIP LOCKED`` lets
     several workers fold different deltas side by side.
     """
-    with transaction.atomic():
-        deltas = list(
-            TallyDelta.objects.select_for_update(skip_locked=True)
-            .order_by("id")
-            .values("id", "petition_id", "electorate", "country", "source", "at", "delta")[:batch]
-        )
-        if not deltas:
-            return 0
-        changes: Counter[tuple[int, str, str]] = Counter()
-        latest: dict[int, dt.datetime] = {}
-        for row in deltas:
-            petition_id, delta = row["petition_id"], row["delta"]
-            changes[(petition_id, Tally.Dimension.TOTAL, "")] += delta
-            changes[(petition_id, Tally.Dimension.ELECTORATE, row["electorate"])] += delta
-            changes[(petition_id, Tally.Dimension.COUNTRY, row["country"])] += delta
-            changes[(petition_id, Tally.Dimension.SOURCE, row["source"])] += delta
-            changes[(petition_id, Tally.Dimension.HOUR, _hour_key(row["at"]))] += delta
-            latest[petition_id] = max(latest.get(petition_id, row["at"]), row["at"])
-        Tally.objects.bulk_create(
-            [Tally(petition_id=p, dimension=d, key=k, count=0) for (p, d, k) in changes],
-            ignore_conflicts=True,
-        )
-        # A fixed order of row locks, so two workers folding on PostgreSQL cannot deadlock.
-        for (petition_id, dimension, key), change in sorted(changes.items()):
-            if change:
-                Tally.objects.filter(petition_id=petition_id, dimension=dimension, key=key).update(
-                    count=F("count") + change
-                )
-        TallyDelta.objects.filter(id__in=[row["id"] for row in deltas]).delete()
-        for petition_id, at in sorted(latest.items()):
-            goal_check(petition_id=petition_id, at=at)
+    return durably(lambda: _tallies_fold(batch=batch))
+
+
+def _tallies_fold(*, batch: int) -> int:
+    deltas = list(
+        TallyDelta.objects.select_for_update(skip_locked=True)
+        .order_by("id")
+        .values("id", "petition_id", "electorate", "country", "source", "at", "delta")[:batch]
+    )
+    if not deltas:
+        return 0
+    changes: Counter[tuple[int, str, str]] = Counter()
+    latest: dict[int, dt.datetime] = {}
+    for row in deltas:
+        petition_id, delta = row["petition_id"], row["delta"]
+        changes[(petition_id, Tally.Dimension.TOTAL, "")] += delta
+        changes[(petition_id, Tally.Dimension.ELECTORATE, row["electorate"])] += delta
+        changes[(petition_id, Tally.Dimension.COUNTRY, row["country"])] += delta
+        changes[(petition_id, Tally.Dimension.SOURCE, row["source"])] += delta
+        changes[(petition_id, Tally.Dimension.HOUR, _hour_key(row["at"]))] += delta
+        latest[petition_id] = max(latest.get(petition_id, row["at"]), row["at"])
+    Tally.objects.bulk_create(
+        [Tally(petition_id=p, dimension=d, key=k, count=0) for (p, d, k) in changes],
+        ignore_conflicts=True,
+    )
+    # A fixed order of row locks, so two workers folding on PostgreSQL cannot deadlock.
+    for (petition_id, dimension, key), change in sorted(changes.items()):
+        if change:
+            Tally.objects.filter(petition_id=petition_id, dimension=dimension, key=key).update(
+                count=F("count") + change
+            )
+    TallyDelta.objects.filter(id__in=[row["id"] for row in deltas]).delete()
+    for petition_id, at in sorted(latest.items()):
+        goal_check(petition_id=petition_id, at=at)
     return len(deltas)
 
 
@@ -449,7 +452,6 @@ def petitions_close_due(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     closed = 0
     for petition in Petition.objects.filter(state=Petition.State.OPEN, closes_at__lte=now):
-        with transaction.atomic():
-            petition.close(now=petition.closes_at or now, reason="closing date reached")
+        durably(lambda p=petition: p.close(now=p.closes_at or now, reason="closing date reached"))
         closed += 1
     return closed

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from typing import Any
 
 from django.conf import settings
@@ -127,15 +128,24 @@ _FORM_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
 def _petition_page_template(request: HttpRequest, petition: Petition) -> str:
     key = f"petition:{petition.id}:page:{petition.goal}:{petition.state}:{get_language()}"
-    page = cache.get(key)
-    if page is None:
+    entry = cache.get(key)
+    now = time.time()
+    if entry is not None and entry[0] > now:
+        return str(entry[1])
+    # Stale or missing: one request renders it again while the others keep serving the
+    # stale copy, so a surge never renders the same page on every thread at once.
+    if entry is not None and not cache.add(f"{key}:rendering", 1, 10):
+        return str(entry[1])
+    try:
         form = SignForm(
             initial={"country": settings.TAUTOKO["DEFAULT_COUNTRY"], "source": _SOURCE_SLOT}
         )
         html = _render_petition(request, petition, form=form, fresh_count=True).content.decode()
         page = _FORM_TOKEN.sub(f'name="csrfmiddlewaretoken" value="{_TOKEN_SLOT}"', html)
-        cache.set(key, page, settings.TAUTOKO["COUNT_CACHE_SECONDS"])
-    return str(page)
+        cache.set(key, (now + settings.TAUTOKO["COUNT_CACHE_SECONDS"], page), 300)
+    finally:
+        cache.delete(f"{key}:rendering")
+    return page
 
 
 @require_GET
