@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed-stamp
 help:
 	@echo "make run    - set up, load the demo petition and start web server + worker"
 	@echo "make test   - set up and run the whole test suite"
-	@echo "make lint   - ruff and mypy"
+	@echo "make lint   - ruff, mypy and bandit"
 	@echo "make bench  - the surge benchmark (see docs/performance.md)"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -55,6 +55,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy tautoko
+	$(BIN)/bandit -c pyproject.toml -r tautoko --severity-level medium --quiet
 
 format: install
 	$(BIN)/ruff format .

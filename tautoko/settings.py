@@ -161,6 +161,12 @@ if HTTPS:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    LANGUAGE_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_NAME = "__Host-django_language"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Messages ride in the session, not in a cookie of their own that has no __Host- prefix.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -277,6 +283,9 @@ TAUTOKO = {
     "MANAGE_LINKS_PER_HOUR": 3,
     # Group commit of signing writes: "auto" (on for SQLite), "1" or "0". See lib/group_commit.
     "GROUP_COMMIT": env_choice("TAUTOKO_GROUP_COMMIT", default="auto", choices=("auto", "1", "0")),
+    # Sites that may frame the pages of views marked @embeddable (the widget; see
+    # tautoko/lib/embedding.py). Every other page refuses to be framed.
+    "EMBED_FRAME_ANCESTORS": env_list("TAUTOKO_EMBED_FRAME_ANCESTORS", default=["https:"]),
     # Sent emails keep their bodies (they hold single-use links) only in demo mode.
     "OUTBOX_KEEP_BODIES": DEMO or DEBUG,
 }

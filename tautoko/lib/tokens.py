@@ -22,6 +22,6 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def code_new(length_bytes: int = 12) -> str:
-    """A short public reference (96 bits by default), safe to put in URLs."""
+def code_new(length_bytes: int = 16) -> str:
+    """A short public reference (128 bits by default: unguessable), safe to put in URLs."""
     return secrets.token_urlsafe(length_bytes)
