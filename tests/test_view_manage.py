@@ -249,7 +249,7 @@ class EraseTests(ManagePageTestCase):
         assert response.status_code == 200
         assert "Your data is erased" in response.content.decode()
 
-    def test_an_erased_signer_may_sign_again_as_a_new_signature(self) -> None:
+    def test_after_erasure_a_new_link_finds_nothing_for_the_address(self) -> None:
         self.client.post(self.url("erase"), {"confirm": "on"})
 
         _link, token = self.make_manage_link(SIGNER)
