@@ -9,13 +9,8 @@ anything but 127.0.0.1, every step has a time limit, and the server is always st
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import secrets
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,22 +19,27 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
 from http.cookiejar import CookieJar
 from pathlib import Path
-from typing import Any
 
-from django.conf import settings
 from django.test import SimpleTestCase
 
 from tautoko.lib.email_address import email_canonical
 from tautoko.petitions.forms import electorate_names
+from tests.realserver import (
+    MANAGE,
+    ROOT,
+    SETUP_SCRIPT,
+    SLUG,
+    STEP_TIMEOUT,
+    free_port,
+    fresh_database,
+    run_json,
+    server,
+    server_env,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-MANAGE = ROOT / "manage.py"
 PROCESSES = 8
-SLUG = "surge"
-STEP_TIMEOUT = 60  # seconds for any one subprocess step
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 # Runs in each signing process: standard library only, so it starts fast and shares nothing
@@ -86,20 +86,6 @@ for opener, token, name, email in prepared:
 print(json.dumps(results))
 """
 
-SETUP_SCRIPT = """
-import json
-from django.core.management import call_command
-from tautoko.petitions.models import DecisionMaker, Petition
-call_command("migrate", interactive=False, verbosity=0)
-call_command("collectstatic", interactive=False, verbosity=0)
-maker = DecisionMaker.objects.create(slug="pm", name="Prime Minister")
-petition = Petition.objects.create(
-    slug="surge", title="Surge", summary="Many sign at once.", decision_maker=maker, goal=10
-)
-petition.open()
-print(json.dumps({"ok": True}))
-"""
-
 INSPECT_SCRIPT = """
 import json
 from tautoko.outbox.models import OutboundEmail
@@ -139,86 +125,6 @@ def _signings() -> tuple[list[tuple[str, str]], int]:
     signings += [(f"Single Signer {n}", f"single.{n}@example.org") for n in range(16)]
     people = len({email_canonical(email) for _, email in signings})
     return signings, people
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _run_json(command: list[str], *, env: dict[str, str]) -> Any:
-    done = subprocess.run(
-        command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=STEP_TIMEOUT
-    )
-    assert done.returncode == 0, f"{command[:3]} failed:\n{done.stdout}\n{done.stderr}"
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-@contextlib.contextmanager
-def _fresh_database(var_dir: Path) -> Iterator[str]:
-    """A DATABASE_URL for a database that exists only for this test."""
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        yield f"sqlite:///{var_dir / 'surge.sqlite3'}"
-        return
-    import psycopg
-    from psycopg import sql
-
-    url = urllib.parse.urlparse(os.environ["DATABASE_URL"])
-    # As Django does for its test database: create and drop from the maintenance database.
-    admin_url = url._replace(path="/postgres").geturl()
-    name = f"tautoko_surge_{secrets.token_hex(6)}"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield url._replace(path=f"/{name}").geturl()
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-
-
-@contextlib.contextmanager
-def _server(*, env: dict[str, str], port: int, log: Path) -> Iterator[str]:
-    command = [sys.executable, str(MANAGE), "serve", "--no-worker", "--host", "127.0.0.1"]
-    command += ["--port", str(port), "--workers", "2", "--threads", "4"]
-    with log.open("wb") as output:
-        # Its own process group, so the server and its granian workers all stop together.
-        server = subprocess.Popen(
-            command,
-            env=env,
-            cwd=ROOT,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + STEP_TIMEOUT
-        while True:
-            assert server.poll() is None, f"the server exited:\n{log.read_text()}"
-            try:
-                with urllib.request.urlopen(f"{base}/{SLUG}", timeout=5) as response:  # noqa: S310
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            assert time.monotonic() < deadline, f"the server never answered:\n{log.read_text()}"
-            time.sleep(0.2)
-        yield base
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=5)
-        # Granian's workers may outlive their parent by a moment: the whole group must go.
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGKILL)
 
 
 def _sign_at_once(
@@ -270,28 +176,14 @@ class ConcurrentSigningTests(SimpleTestCase):
         electorate = electorate_names()[0]
         with tempfile.TemporaryDirectory(prefix="tautoko-surge-") as tmp:
             var_dir = Path(tmp)
-            with _fresh_database(var_dir) as database_url:
-                port = _free_port()
-                env = {
-                    key: value
-                    for key, value in os.environ.items()
-                    if not key.startswith(("DJANGO_", "TAUTOKO_", "EMAIL_"))
-                } | {
-                    "DJANGO_SETTINGS_MODULE": "tautoko.settings",
-                    "SECRET_KEY": "concurrency-test-secret-" + "s" * 40,
-                    "TAUTOKO_VAR_DIR": str(var_dir),
-                    "DATABASE_URL": database_url,
-                    "CACHE_KEY_PREFIX": f"surge-{secrets.token_hex(6)}",
-                    "PORT": str(port),
-                    "DEBUG": "0",
-                    "LOG_LEVEL": "WARNING",
-                    # The one-shot worker below sends the confirmation emails into memory.
-                    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-                }
+            with fresh_database(var_dir) as database_url:
+                port = free_port()
+                env = server_env(var_dir=var_dir, database_url=database_url, port=port)
                 python = [sys.executable, str(MANAGE)]
-                _run_json([*python, "shell", "-v", "0", "-c", SETUP_SCRIPT], env=env)
+                run_json([*python, "shell", "-v", "0", "-c", SETUP_SCRIPT], env=env)
 
-                with _server(env=env, port=port, log=var_dir / "server.log") as base:
+                with server(env=env, port=port, log=var_dir / "server.log") as running:
+                    base = running.base
                     results = _sign_at_once(base, signings, electorate=electorate, env=env)
                     assert len(results) == len(signings)
                     statuses = Counter(status for _, status, _ in results)
@@ -306,7 +198,7 @@ class ConcurrentSigningTests(SimpleTestCase):
                     assert len(first_time) == people and set(first_time.values()) == {1}
                     assert len(again) == len(signings) - people
 
-                    state = _run_json([*python, "shell", "-v", "0", "-c", INSPECT_SCRIPT], env=env)
+                    state = run_json([*python, "shell", "-v", "0", "-c", INSPECT_SCRIPT], env=env)
                     canonical = Counter(row[1] for row in state["rows"])
                     assert len(canonical) == people and set(canonical.values()) == {1}
                     assert {row[2] for row in state["rows"]} == {"pending"}
@@ -324,7 +216,7 @@ class ConcurrentSigningTests(SimpleTestCase):
                     )
                     assert folded.returncode == 0, folded.stderr
 
-                    state = _run_json([*python, "shell", "-v", "0", "-c", INSPECT_SCRIPT], env=env)
+                    state = run_json([*python, "shell", "-v", "0", "-c", INSPECT_SCRIPT], env=env)
                     confirmed = [row for row in state["rows"] if row[2] == "confirmed"]
                     assert len(confirmed) == len(state["rows"]) == people
                     assert state["tally_total"] == len(confirmed)
