@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F
+from django.template import Context, Engine
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -43,11 +44,20 @@ def email_queue(
     return email
 
 
+def _text_render(name: str, context: dict[str, Any]) -> str:
+    """Render a plain-text template (a subject, a text body) without HTML autoescaping.
+
+    Text is never parsed as HTML, so escaping only mangles it: a petition called "M&Ms"
+    would be mailed as "M&amp;Ms", and a subject would show "&lt;" to the signer.
+    """
+    return Engine.get_default().get_template(name).render(Context(context, autoescape=False))
+
+
 def email_render(email: OutboundEmail) -> tuple[str, str, str]:
     context = {**email.context, "site_url": settings.SITE_URL}
     with translation.override(email.language):
-        subject = render_to_string(f"emails/{email.template}-subject.txt", context)
-        text = render_to_string(f"emails/{email.template}-body.txt", context)
+        subject = _text_render(f"emails/{email.template}-subject.txt", context)
+        text = _text_render(f"emails/{email.template}-body.txt", context)
         html = render_to_string(f"emails/{email.template}-body.html", context)
     return " ".join(subject.split()), text, html
 
