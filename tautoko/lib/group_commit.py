@@ -29,6 +29,7 @@ import os
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
@@ -147,7 +148,7 @@ class GroupCommitter:
         except Exception:
             # One bad item must not fail the others: run each alone, in its own savepoint.
             for write in writes:
-                self._run_one(write, lambda w=write: handler([w.item])[0])
+                self._run_one(write, partial(_first_result, handler, write.item))
 
     def _commit(self, batch: list[_Write[Any]]) -> None:
         try:
@@ -173,13 +174,17 @@ class GroupCommitter:
                 write.done.set()
 
 
+def _first_result(handler: BatchHandler[Any, Any], item: Any) -> Any:
+    return handler([item])[0]
+
+
 _committer = GroupCommitter()
 
 
 def group_commit_enabled(alias: str = "default") -> bool:
     setting = settings.TAUTOKO.get("GROUP_COMMIT", "auto")
     connection = connections[alias]
-    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():  # type: ignore[attr-defined]
         # An in-memory database (the test suite's) exists only on its own connection.
         return False
     return setting != "0"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -98,7 +99,6 @@ def outbox_deliver(*, now: dt.datetime | None = None, batch: int = 50) -> int:
     if not emails:
         return 0
     sent = 0
-    keep_bodies = settings.TAUTOKO["OUTBOX_KEEP_BODIES"]
     with get_connection() as connection:
         for email in emails:
             try:
@@ -120,24 +120,23 @@ def outbox_deliver(*, now: dt.datetime | None = None, batch: int = 50) -> int:
             # except in demo mode where the development outbox shows them.
             # Recorded at once, each in its own commit: a worker killed now resends at most
             # the one email it was sending (and its Message-ID lets the receiver drop it).
-            durably(
-                lambda email=email, subject=subject, text=text, html=html: (
-                    OutboundEmail.objects.filter(
-                        id=email.id, state=OutboundEmail.State.SENDING
-                    ).update(
-                        state=OutboundEmail.State.SENT,
-                        sent_at=timezone.now(),
-                        lease_expires_at=None,
-                        subject=subject,
-                        body_text=text if keep_bodies else "",
-                        body_html=html if keep_bodies else "",
-                        context={} if not keep_bodies else email.context,
-                        last_error="",
-                    )
-                )
-            )
+            durably(partial(_email_sent, email, subject=subject, text=text, html=html))
             sent += 1
     return sent
+
+
+def _email_sent(email: OutboundEmail, *, subject: str, text: str, html: str) -> None:
+    keep_bodies = settings.TAUTOKO["OUTBOX_KEEP_BODIES"]
+    OutboundEmail.objects.filter(id=email.id, state=OutboundEmail.State.SENDING).update(
+        state=OutboundEmail.State.SENT,
+        sent_at=timezone.now(),
+        lease_expires_at=None,
+        subject=subject,
+        body_text=text if keep_bodies else "",
+        body_html=html if keep_bodies else "",
+        context={} if not keep_bodies else email.context,
+        last_error="",
+    )
 
 
 def _email_failed(email: OutboundEmail, *, error: Exception, now: dt.datetime) -> None:

@@ -35,9 +35,9 @@ class FixedChoiceField(forms.ChoiceField):
         self._valid_values = valid_values
 
     def __deepcopy__(self, memo: dict[int, Any]) -> FixedChoiceField:
-        result = forms.Field.__deepcopy__(self, memo)
-        result._choices = self._choices
-        return result  # type: ignore[return-value]
+        result: FixedChoiceField = forms.Field.__deepcopy__(self, memo)
+        result._choices = self._choices  # type: ignore[attr-defined]
+        return result
 
     def valid_value(self, value: Any) -> bool:
         return str(value) in self._valid_values()

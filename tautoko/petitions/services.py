@@ -419,7 +419,7 @@ def _petition_recount_once(*, petition: Petition) -> int:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         confirmed = Signature.objects.counted().filter(petition=petition)
         pending = TallyDelta.objects.filter(petition=petition)
-        wanted: Counter[tuple[str, str]] = Counter()
+        wanted: Counter[tuple[str, str]] = Counter()  # (dimension, key) -> settled count
         for dimension, field in (
             (Tally.Dimension.ELECTORATE, "electorate"),
             (Tally.Dimension.COUNTRY, "country"),
@@ -430,16 +430,19 @@ def _petition_recount_once(*, petition: Petition) -> int:
             for row in pending.values(field).annotate(n=Sum("delta")).order_by():
                 wanted[(dimension, str(row[field]))] -= row["n"]
         for confirmed_at in confirmed.values_list("confirmed_at", flat=True).iterator():
-            wanted[(Tally.Dimension.HOUR, _hour_key(confirmed_at))] += 1
+            if confirmed_at is not None:  # always set on confirmed rows (a check constraint)
+                wanted[(Tally.Dimension.HOUR, _hour_key(confirmed_at))] += 1
         for at, delta in pending.values_list("at", "delta"):
             wanted[(Tally.Dimension.HOUR, _hour_key(at))] -= delta
         total = confirmed.count() - (pending.aggregate(n=Sum("delta"))["n"] or 0)
         wanted[(Tally.Dimension.TOTAL, "")] = total
         current = {(t.dimension, t.key): t for t in Tally.objects.filter(petition=petition)}
-        for (dimension, key), count in sorted(wanted.items()):
-            row = current.pop((dimension, key), None)
+        for (dimension_key, key), count in sorted(wanted.items()):
+            row = current.pop((dimension_key, key), None)
             if row is None:
-                Tally.objects.create(petition=petition, dimension=dimension, key=key, count=count)
+                Tally.objects.create(
+                    petition=petition, dimension=dimension_key, key=key, count=count
+                )
             elif row.count != count:
                 Tally.objects.filter(id=row.id).update(count=count)
         stale = [row.id for row in current.values() if row.count != 0]
@@ -452,6 +455,10 @@ def petitions_close_due(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     closed = 0
     for petition in Petition.objects.filter(state=Petition.State.OPEN, closes_at__lte=now):
-        durably(lambda p=petition: p.close(now=p.closes_at or now, reason="closing date reached"))
+
+        def close(petition: Petition = petition) -> None:
+            petition.close(now=petition.closes_at or now, reason="closing date reached")
+
+        durably(close)
         closed += 1
     return closed

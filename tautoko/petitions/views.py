@@ -53,7 +53,7 @@ def _petition_or_404(slug: str) -> Petition:
         cache.set(key, petition or "", settings.TAUTOKO["COUNT_CACHE_SECONDS"])
     if not petition:
         raise Http404("No petition here.")
-    return petition  # type: ignore[no-any-return]
+    return petition
 
 
 def _growth_24h(petition_ids: list[int], *, now: dt.datetime) -> dict[int, int]:
