@@ -45,7 +45,10 @@ INSTALLED_APPS = [
     "tautoko.outbox",
     "tautoko.signers",
     "tautoko.core",
-    "django.contrib.admin",
+    "tautoko.organise",
+    "tautoko.moderation",
+    # The admin site is django-otp's: staff pass two-factor before any admin page.
+    "tautoko.core.admin_apps.OTPAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -54,6 +57,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_countries",
 ]
+    "allauth",
+    "allauth.account",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -65,13 +72,20 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "tautoko.urls"
 WSGI_APPLICATION = "tautoko.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "organise:dashboard"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 
 TEMPLATES = [
     {
@@ -140,6 +154,13 @@ else:
 
 # --- Passwords and sessions -----------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
+# Argon2 for new and changed passwords; the others only verify (and upgrade) older hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -228,6 +249,27 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = 20
 
 # --- Logging --------------------------------------------------------------------------------
+# --- Accounts (django-allauth; see tautoko/accounts/README.md) ----------------------------
+ACCOUNT_ADAPTER = "tautoko.accounts.adapter.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False  # mail scanners follow links: confirming takes a POST
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# A new address replaces the old one only once it is confirmed.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Tautoko] "
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
+# Brute-force throttling in the cache: windows that expire, so the real person is slowed
+# down for minutes at worst, never locked out. Keyed by IP and by the address tried.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "reset_password": "20/m/ip,5/m/key"}
+# Staff two-factor: TOTP devices from django-otp (see tautoko/moderation/README.md).
+OTP_TOTP_ISSUER = "Tautoko"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -289,3 +331,13 @@ TAUTOKO = {
     # Sent emails keep their bodies (they hold single-use links) only in demo mode.
     "OUTBOX_KEEP_BODIES": DEMO or DEBUG,
 }
+    # Petitions wait at most this many days in the moderation queue before they show as
+    # overdue.
+    "MODERATION_TARGET_DAYS": env_int("TAUTOKO_MODERATION_TARGET_DAYS", default=7, minimum=1),
+    # How long a moderator's checkout of a petition lasts without being renewed.
+    "MODERATION_CHECKOUT_MINUTES": env_int(
+        "TAUTOKO_MODERATION_CHECKOUT_MINUTES", default=15, minimum=1
+    ),
+    # New petitions close after this many months by default, and at most after the maximum.
+    "PETITION_DEFAULT_MONTHS": 6,
+    "PETITION_MAX_MONTHS": 12,

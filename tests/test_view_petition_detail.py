@@ -122,11 +122,11 @@ class PetitionDetailTests(TautokoTestCase):
         assert "Page not found" in response.content.decode()
 
     def test_it_answers_404_for_a_petition_that_is_not_public(self) -> None:
+        # Rejected petitions are public, with their reason: see test_view_petition_rejected.
         self.client.force_login(self.visitor)
         for state in (
             Petition.State.DRAFT,
             Petition.State.PENDING,
-            Petition.State.REJECTED,
             Petition.State.HIDDEN,
         ):
             with self.subTest(state=state):

@@ -117,11 +117,11 @@ class PetitionSignTests(TautokoTestCase):
         assert not Signature.objects.exists()
 
     def test_it_answers_404_for_a_petition_that_is_not_public(self) -> None:
+        # A rejected petition is public but refuses signatures: see test_view_petition_rejected.
         self.client.force_login(self.visitor)
         for state in (
             Petition.State.DRAFT,
             Petition.State.PENDING,
-            Petition.State.REJECTED,
             Petition.State.HIDDEN,
         ):
             with self.subTest(state=state):

@@ -11,12 +11,27 @@ from django.utils.translation import gettext_lazy as _
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+    def create_user(
+        self,
+        email: str,
+        password: str | None = None,
+        *,
+        email_verified: bool = False,
+        **extra: Any,
+    ) -> User:
         if not email:
             raise ValueError("An email address is required")
+        from allauth.account.models import EmailAddress
+
         user = self.model(email=self.normalize_email(email).lower(), **extra)
         user.set_password(password)
         user.save(using=self._db)
+        # allauth keeps one row per address, with whether it is confirmed. Made here, with
+        # the user, so no page has to create it later on a GET; unconfirmed until the
+        # person (or, for demo data, the caller) confirms it.
+        EmailAddress.objects.using(self._db).create(
+            user=user, email=user.email, primary=True, verified=email_verified
+        )
         return user
 
     def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:

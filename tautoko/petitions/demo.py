@@ -8,16 +8,22 @@ signatures by 19:00. Counts and goal events come from the real folding code.
 
 from __future__ import annotations
 
+import base64
 import bisect
 import datetime as dt
 import random
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from allauth.account.models import EmailAddress
 from django.db import transaction
+from django.utils import timezone
 
 from tautoko.accounts.models import User
+from tautoko.accounts.staff import totp_device_add, totp_device_for
 from tautoko.lib.email_address import email_canonical
 from tautoko.lib.tokens import code_new
+from tautoko.moderation.services import moderators_group_ensure, rejection_reasons_seed
 from tautoko.petitions.forms import electorate_names
 from tautoko.petitions.models import DecisionMaker, Petition, Signature, TallyDelta, TimelineEvent
 from tautoko.petitions.services import tallies_apply
@@ -26,8 +32,17 @@ DEMO_SLUG = "saysorryjohn"
 DEMO_PASSWORD = "tautoko-demo"  # noqa: S105 - printed by `make run`; demo mode only
 DEMO_USERS = (
     ("admin", "admin@tautoko.example", "Ana Admin", True),
+    ("moderator", "moderator@tautoko.example", "Mere Moderator", False),
     ("organiser", "organiser@tautoko.example", "Rawiri Organiser", False),
 )
+STAFF_ROLES = ("admin", "moderator")
+# Demo only: fixed TOTP secrets (hex), printed by demo_load so the staff logins work at once.
+# A real deployment gives each staff member their own with `manage.py staff_totp_add`.
+DEMO_TOTP_KEYS = {
+    "admin": "3132333435363738393031323334353637383930",
+    "moderator": "74617574616b6f2d64656d6f2d6d6f6465726174",
+}
+QUEUED_SLUG = "fund-school-lunches"
 NZ = ZoneInfo("Pacific/Auckland")
 DAY = dt.date(2015, 11, 11)
 LAUNCH = dt.datetime(2015, 11, 11, 12, 40, tzinfo=NZ)
@@ -185,14 +200,57 @@ def _time_of(index: int, rng: random.Random) -> dt.datetime:
 
 def demo_users() -> dict[str, User]:
     users = {}
+    moderators = moderators_group_ensure()
     for role, email, name, is_admin in DEMO_USERS:
         user = User.objects.filter(email=email).first()
         if user is None:
             user = User.objects.create_user(
-                email, DEMO_PASSWORD, name=name, is_staff=is_admin, is_superuser=is_admin
+                email,
+                DEMO_PASSWORD,
+                name=name,
+                is_staff=role in STAFF_ROLES,
+                is_superuser=is_admin,
             )
+        # Logins need a confirmed address (allauth); the demo's are confirmed already.
+        EmailAddress.objects.filter(user=user).update(verified=True)
+        if role == "moderator":
+            user.groups.add(moderators)
+        if role in DEMO_TOTP_KEYS and totp_device_for(user) is None:
+            totp_device_add(user=user, name="Demo authenticator", key=DEMO_TOTP_KEYS[role])
         users[role] = user
     return users
+
+
+def demo_totp(role: str) -> tuple[str, str]:
+    """The demo staff member's TOTP secret (base32, for an authenticator app) and URL."""
+    key = bytes.fromhex(DEMO_TOTP_KEYS[role])
+    secret = base64.b32encode(key).decode().rstrip("=")
+    email = next(email for r, email, _name, _admin in DEMO_USERS if r == role)
+    url = f"otpauth://totp/Tautoko:{quote(email)}?secret={secret}&issuer=Tautoko&digits=6&period=30"
+    return secret, url
+
+
+def demo_queue(*, organiser: User, decision_maker: DecisionMaker) -> None:
+    """A petition waiting for a moderator, so the queue has something in it."""
+    if Petition.objects.filter(slug=QUEUED_SLUG).exists():
+        return
+    now = timezone.now()
+    petition = Petition.objects.create(
+        slug=QUEUED_SLUG,
+        title="Free healthy lunches in every school",
+        summary="We ask the Prime Minister to fund a free, healthy lunch for every school pupil.",
+        statement=(
+            "Children learn better when they are not hungry. A free lunch for every pupil "
+            "costs less than the harm that hunger does, and it takes the **stigma** away."
+        ),
+        decision_maker=decision_maker,
+        organiser=organiser,
+        goal=500,
+        closes_at=now + dt.timedelta(days=180),
+        created_at=now - dt.timedelta(days=2),
+    )
+    petition.event(kind=TimelineEvent.Kind.CREATED, at=petition.created_at, actor=organiser)
+    petition.submit(by=organiser, now=now - dt.timedelta(days=1))
 
 
 @transaction.atomic
@@ -203,6 +261,8 @@ def demo_load(*, seed: int = 20151111) -> bool:
         slug="prime-minister",
         defaults={"name": "The Prime Minister", "title": "Prime Minister of New Zealand"},
     )
+    rejection_reasons_seed()
+    demo_queue(organiser=users["organiser"], decision_maker=prime_minister)
     if Petition.objects.filter(slug=DEMO_SLUG).exists():
         return False
     petition = Petition.objects.create(

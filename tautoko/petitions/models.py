@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from typing import Any, ClassVar
 
@@ -13,6 +14,14 @@ from django_countries.fields import CountryField
 
 from tautoko.lib.markdown import markdown_render
 from tautoko.petitions.goals import goal_next
+
+
+def months_after(moment: dt.datetime, months: int) -> dt.datetime:
+    """The same day and time ``months`` later (the month's last day when it is shorter)."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
 
 
 class IllegalTransition(Exception):
@@ -54,7 +63,9 @@ class Petition(models.Model):
         REJECTED = "rejected", _("Rejected")
         HIDDEN = "hidden", _("Hidden")
 
-    VISIBLE: ClassVar[tuple[str, ...]] = (State.OPEN, State.CLOSED)
+    # Rejected petitions stay public, with the moderator's reason, but cannot be signed.
+    VISIBLE: ClassVar[tuple[str, ...]] = (State.OPEN, State.CLOSED, State.REJECTED)
+    HIDEABLE: ClassVar[tuple[str, ...]] = (State.OPEN, State.CLOSED, State.REJECTED)
     SIGNABLE: ClassVar[tuple[str, ...]] = (State.OPEN,)
 
     slug = models.SlugField(max_length=60, unique=True)
@@ -126,6 +137,101 @@ class Petition(models.Model):
         self.closed_at = now
         self.save(update_fields=["state", "closed_at"])
         return self.event(kind=TimelineEvent.Kind.CLOSED, at=now, actor=by, note=reason)
+
+    # --- Moderation lifecycle: draft → pending → open | rejected; open ⇄ hidden --------------
+    # Each move is a conditional UPDATE on the state it starts from, so two people acting at
+    # once cannot both succeed: the second finds the state changed and gets IllegalTransition.
+
+    def _move(self, *, allowed: tuple[str, ...], to: str, verb: str, **fields: Any) -> None:
+        if self.state not in allowed:
+            raise IllegalTransition(f"cannot {verb} a petition that is {self.state}")
+        moved = Petition.objects.filter(id=self.id, state=self.state).update(state=to, **fields)
+        if not moved:
+            raise IllegalTransition(f"cannot {verb} this petition: someone else changed it")
+        self.state = to
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    def submit(self, *, by: Any, now: dt.datetime | None = None) -> TimelineEvent:
+        """The organiser sends a draft to the moderation queue."""
+        now = now or timezone.now()
+        self._move(allowed=(self.State.DRAFT,), to=self.State.PENDING, verb="submit")
+        return self.event(kind=TimelineEvent.Kind.SUBMITTED, at=now, actor=by)
+
+    def approve(self, *, by: Any, now: dt.datetime | None = None) -> TimelineEvent:
+        """A moderator opens a pending petition for signatures.
+
+        It closes on the date the organiser chose if that is still ahead, else after the
+        default period; never later than the maximum period after opening.
+        """
+        now = now or timezone.now()
+        limits = settings.TAUTOKO
+        latest = months_after(now, limits["PETITION_MAX_MONTHS"])
+        closes_at = self.closes_at
+        if closes_at is None or closes_at <= now:
+            closes_at = months_after(now, limits["PETITION_DEFAULT_MONTHS"])
+        closes_at = min(closes_at, latest)
+        self._move(
+            allowed=(self.State.PENDING,),
+            to=self.State.OPEN,
+            verb="approve",
+            opened_at=now,
+            closes_at=closes_at,
+        )
+        return self.event(kind=TimelineEvent.Kind.OPENED, at=now, actor=by)
+
+    def reject(
+        self,
+        *,
+        by: Any,
+        reason_code: str,
+        reason_label: str,
+        note: str = "",
+        now: dt.datetime | None = None,
+    ) -> TimelineEvent:
+        """A moderator refuses a pending petition; the reason is public."""
+        now = now or timezone.now()
+        self._move(allowed=(self.State.PENDING,), to=self.State.REJECTED, verb="reject")
+        return self.event(
+            kind=TimelineEvent.Kind.REJECTED,
+            at=now,
+            actor=by,
+            note=note,
+            data={"reason": reason_code, "reason_label": reason_label},
+        )
+
+    def hide(self, *, by: Any, reason: str, now: dt.datetime | None = None) -> TimelineEvent:
+        """A moderator takes a public petition down; ``restore`` puts it back as it was."""
+        now = now or timezone.now()
+        if not reason.strip():
+            raise IllegalTransition("hiding a petition needs a reason")
+        previous = self.state
+        self._move(allowed=self.HIDEABLE, to=self.State.HIDDEN, verb="hide")
+        return self.event(
+            kind=TimelineEvent.Kind.HIDDEN, at=now, actor=by, note=reason, data={"from": previous}
+        )
+
+    def restore(
+        self, *, by: Any, reason: str = "", now: dt.datetime | None = None
+    ) -> TimelineEvent:
+        now = now or timezone.now()
+        hidden = (
+            self.events.filter(kind=TimelineEvent.Kind.HIDDEN).order_by("-at", "-id").first()
+            if self.state == self.State.HIDDEN
+            else None
+        )
+        previous = (hidden.data.get("from") if hidden else None) or self.State.OPEN
+        self._move(allowed=(self.State.HIDDEN,), to=previous, verb="restore")
+        return self.event(
+            kind=TimelineEvent.Kind.RESTORED, at=now, actor=by, note=reason, data={"to": previous}
+        )
+
+    @property
+    def rejection(self) -> TimelineEvent | None:
+        """The latest rejection, whose reason the public page shows."""
+        if self.state != self.State.REJECTED:
+            return None
+        return self.events.filter(kind=TimelineEvent.Kind.REJECTED).order_by("-at", "-id").first()
 
     def next_goal(self, count: int) -> int:
         return goal_next(count=count, steps=self.goal_steps)

@@ -5,7 +5,14 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from tautoko.petitions.demo import DEMO_PASSWORD, DEMO_SLUG, DEMO_USERS, demo_load
+from tautoko.petitions.demo import (
+    DEMO_PASSWORD,
+    DEMO_SLUG,
+    DEMO_TOTP_KEYS,
+    DEMO_USERS,
+    demo_load,
+    demo_totp,
+)
 
 
 class Command(BaseCommand):
@@ -21,5 +28,13 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"Development outbox: {settings.SITE_URL}/dev/outbox/")
         self.stdout.write(f"Admin: {settings.SITE_URL}/admin/")
+        self.stdout.write(f"Organisers: {settings.SITE_URL}/organise/")
+        self.stdout.write(f"Moderation queue: {settings.SITE_URL}/moderate/")
         for role, email, _name, _admin in DEMO_USERS:
             self.stdout.write(f"{role}: {email} / {DEMO_PASSWORD}")
+        for role in DEMO_TOTP_KEYS:
+            secret, url = demo_totp(role)
+            self.stdout.write(
+                f"{role} two-factor (DEMO ONLY, a published secret): add {secret} to an "
+                f"authenticator app, or open {url}"
+            )

@@ -1,0 +1,160 @@
+"""Moderation workflows: checkouts, and the moves that also send email."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from tautoko.moderation import emails
+from tautoko.moderation.models import Checkout, RejectionReason
+from tautoko.petitions.models import Petition, TimelineEvent
+
+
+class CheckedOutByOther(Exception):
+    """Another moderator is reviewing this petition."""
+
+    def __init__(self, checkout: Checkout) -> None:
+        super().__init__(f"checked out by {checkout.moderator} until {checkout.expires_at}")
+        self.checkout = checkout
+
+
+def moderation_queue() -> QuerySet[Petition]:
+    """Pending petitions, the longest waiting first, with when each was submitted."""
+    submitted = (
+        TimelineEvent.objects.filter(petition=OuterRef("pk"), kind=TimelineEvent.Kind.SUBMITTED)
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    return (
+        Petition.objects.filter(state=Petition.State.PENDING)
+        .annotate(submitted_at=Subquery(submitted))
+        .select_related("decision_maker", "organiser", "checkout__moderator")
+        .order_by("submitted_at", "id")
+    )
+
+
+def overdue_before(*, now: dt.datetime) -> dt.datetime:
+    return now - dt.timedelta(days=settings.TAUTOKO["MODERATION_TARGET_DAYS"])
+
+
+def checkout_take(
+    *, petition: Petition, moderator: Any, now: dt.datetime | None = None
+) -> Checkout:
+    """Check a petition out to ``moderator``, or renew their checkout.
+
+    Raises CheckedOutByOther while someone else's checkout is live. Race-free: the update
+    only takes a checkout that is ours or expired, and the unique petition column stops two
+    moderators creating one at the same moment.
+    """
+    now = now or timezone.now()
+    expires_at = now + dt.timedelta(minutes=settings.TAUTOKO["MODERATION_CHECKOUT_MINUTES"])
+    taken = (
+        Checkout.objects.filter(petition=petition)
+        .filter(Q(moderator=moderator) | Q(expires_at__lte=now))
+        .update(moderator=moderator, taken_at=now, expires_at=expires_at)
+    )
+    if not taken:
+        try:
+            with transaction.atomic():
+                Checkout.objects.create(
+                    petition=petition, moderator=moderator, taken_at=now, expires_at=expires_at
+                )
+        except IntegrityError:
+            pass
+    checkout = Checkout.objects.select_related("moderator").get(petition=petition)
+    if checkout.moderator_id != moderator.pk:
+        raise CheckedOutByOther(checkout)
+    return checkout
+
+
+def checkout_release(*, petition: Petition, moderator: Any) -> None:
+    Checkout.objects.filter(petition=petition, moderator=moderator).delete()
+
+
+def _checkout_require(*, petition: Petition, moderator: Any, now: dt.datetime) -> None:
+    """Acting needs a live checkout of one's own; take one if the petition is free."""
+    checkout_take(petition=petition, moderator=moderator, now=now)
+
+
+@transaction.atomic
+def petition_approve(
+    *, petition: Petition, moderator: Any, now: dt.datetime | None = None
+) -> TimelineEvent:
+    now = now or timezone.now()
+    _checkout_require(petition=petition, moderator=moderator, now=now)
+    event = petition.approve(by=moderator, now=now)
+    emails.approved_queue(petition=petition, event=event)
+    checkout_release(petition=petition, moderator=moderator)
+    return event
+
+
+@transaction.atomic
+def petition_reject(
+    *,
+    petition: Petition,
+    moderator: Any,
+    reason: RejectionReason,
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> TimelineEvent:
+    now = now or timezone.now()
+    _checkout_require(petition=petition, moderator=moderator, now=now)
+    event = petition.reject(
+        by=moderator, reason_code=reason.code, reason_label=reason.label, note=note, now=now
+    )
+    emails.rejected_queue(petition=petition, event=event, reason=reason)
+    checkout_release(petition=petition, moderator=moderator)
+    return event
+
+
+@transaction.atomic
+def petition_hide(
+    *, petition: Petition, moderator: Any, reason: str, now: dt.datetime | None = None
+) -> TimelineEvent:
+    now = now or timezone.now()
+    _checkout_require(petition=petition, moderator=moderator, now=now)
+    event = petition.hide(by=moderator, reason=reason, now=now)
+    checkout_release(petition=petition, moderator=moderator)
+    return event
+
+
+@transaction.atomic
+def petition_restore(
+    *, petition: Petition, moderator: Any, reason: str = "", now: dt.datetime | None = None
+) -> TimelineEvent:
+    now = now or timezone.now()
+    _checkout_require(petition=petition, moderator=moderator, now=now)
+    event = petition.restore(by=moderator, reason=reason, now=now)
+    checkout_release(petition=petition, moderator=moderator)
+    return event
+
+
+def rejection_reasons_seed() -> None:
+    """Create the default rejection reasons that are missing (the demo, after a flush)."""
+    from tautoko.moderation.defaults import REJECTION_REASONS
+
+    for position, (code, label, explanation) in enumerate(REJECTION_REASONS):
+        RejectionReason.objects.get_or_create(
+            code=code, defaults={"label": label, "explanation": explanation, "position": position}
+        )
+
+
+def moderators_group_ensure() -> Any:
+    """The Moderators group with the moderation permission (created by a migration too)."""
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    group, _ = Group.objects.get_or_create(name="Moderators")
+    content_type = ContentType.objects.get_for_model(Checkout)
+    permission, _ = Permission.objects.get_or_create(
+        codename="moderate",
+        content_type=content_type,
+        defaults={"name": "Can moderate petitions (queue, approve, reject, hide, restore)"},
+    )
+    group.permissions.add(permission)
+    return group

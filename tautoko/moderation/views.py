@@ -1,0 +1,182 @@
+"""Moderation pages: the queue and one page per petition with its actions.
+
+Every view asks for the moderation permission and a two-factor check (staff_required).
+GET never changes anything; every action is a POST that redirects back to the petition.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from django.views.decorators.http import require_GET, require_POST
+
+from tautoko.accounts.staff import staff_required
+from tautoko.moderation import services
+from tautoko.moderation.forms import HideForm, RejectForm, RestoreForm
+from tautoko.moderation.models import PERMISSION_MODERATE, Checkout
+from tautoko.petitions.models import IllegalTransition, Petition
+
+MESSAGE_CHECKED_OUT = gettext_noop("%(moderator)s is reviewing this petition until %(until)s.")
+MESSAGE_ILLEGAL = gettext_noop("That cannot be done to a petition that is %(state)s.")
+MESSAGE_APPROVED = gettext_noop("Approved: the petition is open and its organiser emailed.")
+MESSAGE_REJECTED = gettext_noop("Rejected: the reason is on its page and emailed.")
+MESSAGE_HIDDEN = gettext_noop("Hidden from the public.")
+MESSAGE_RESTORED = gettext_noop("Restored.")
+
+moderator_required = staff_required(PERMISSION_MODERATE)
+
+
+def _petition_or_404(slug: str) -> Petition:
+    # Drafts are the organiser's own until they are submitted.
+    return get_object_or_404(
+        Petition.objects.exclude(state=Petition.State.DRAFT).select_related(
+            "decision_maker", "organiser"
+        ),
+        slug=slug,
+    )
+
+
+@require_GET
+@moderator_required
+def queue(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    overdue_before = services.overdue_before(now=now)
+    petitions = list(services.moderation_queue())
+    for petition in petitions:
+        submitted_at = petition.submitted_at  # type: ignore[attr-defined]
+        petition.overdue = submitted_at is not None and submitted_at <= overdue_before  # type: ignore[attr-defined]
+        checkout = getattr(petition, "checkout", None)
+        petition.live_checkout = checkout if checkout and checkout.is_live(now=now) else None  # type: ignore[attr-defined]
+    hidden = Petition.objects.filter(state=Petition.State.HIDDEN).order_by("title")
+    return render(
+        request, "moderation/queue.html", {"petitions": petitions, "hidden": hidden, "now": now}
+    )
+
+
+def _render_review(
+    request: HttpRequest, petition: Petition, *, status: int = 200, **forms: Any
+) -> HttpResponse:
+    now = timezone.now()
+    checkout = Checkout.objects.select_related("moderator").filter(petition=petition).first()
+    live = checkout if checkout and checkout.is_live(now=now) else None
+    context = {
+        "petition": petition,
+        "checkout": live,
+        "mine": live is not None and live.moderator_id == request.user.pk,
+        "events": petition.events.select_related("actor"),
+        "reject_form": forms.get("reject_form") or RejectForm(),
+        "hide_form": forms.get("hide_form") or HideForm(),
+        "restore_form": forms.get("restore_form") or RestoreForm(),
+    }
+    return render(request, "moderation/review.html", context, status=status)
+
+
+@require_GET
+@moderator_required
+def review(request: HttpRequest, slug: str) -> HttpResponse:
+    return _render_review(request, _petition_or_404(slug))
+
+
+def _refused(request: HttpRequest, petition: Petition, error: Exception) -> HttpResponse:
+    if isinstance(error, services.CheckedOutByOther):
+        checkout = error.checkout
+        message = _(MESSAGE_CHECKED_OUT) % {
+            "moderator": checkout.moderator.get_full_name(),
+            "until": timezone.localtime(checkout.expires_at).strftime("%H:%M"),
+        }
+    else:
+        message = _(MESSAGE_ILLEGAL) % {"state": petition.get_state_display()}
+    messages.error(request, message)
+    petition.refresh_from_db()
+    return _render_review(request, petition, status=409)
+
+
+@require_POST
+@moderator_required
+def checkout(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = _petition_or_404(slug)
+    try:
+        services.checkout_take(petition=petition, moderator=request.user)
+    except services.CheckedOutByOther as error:
+        return _refused(request, petition, error)
+    return redirect("moderation:review", slug=petition.slug)
+
+
+@require_POST
+@moderator_required
+def release(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = _petition_or_404(slug)
+    services.checkout_release(petition=petition, moderator=request.user)
+    return redirect("moderation:queue")
+
+
+@require_POST
+@moderator_required
+def approve(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = _petition_or_404(slug)
+    try:
+        services.petition_approve(petition=petition, moderator=request.user)
+    except (services.CheckedOutByOther, IllegalTransition) as error:
+        return _refused(request, petition, error)
+    messages.success(request, _(MESSAGE_APPROVED))
+    return redirect("moderation:queue")
+
+
+@require_POST
+@moderator_required
+def reject(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = _petition_or_404(slug)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        return _render_review(request, petition, status=400, reject_form=form)
+    try:
+        services.petition_reject(
+            petition=petition,
+            moderator=request.user,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+        )
+    except (services.CheckedOutByOther, IllegalTransition) as error:
+        return _refused(request, petition, error)
+    messages.success(request, _(MESSAGE_REJECTED))
+    return redirect("moderation:queue")
+
+
+@require_POST
+@moderator_required
+def hide(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = _petition_or_404(slug)
+    form = HideForm(request.POST)
+    if not form.is_valid():
+        return _render_review(request, petition, status=400, hide_form=form)
+    try:
+        services.petition_hide(
+            petition=petition, moderator=request.user, reason=form.cleaned_data["reason"]
+        )
+    except (services.CheckedOutByOther, IllegalTransition) as error:
+        return _refused(request, petition, error)
+    messages.success(request, _(MESSAGE_HIDDEN))
+    return redirect("moderation:review", slug=petition.slug)
+
+
+@require_POST
+@moderator_required
+def restore(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = _petition_or_404(slug)
+    form = RestoreForm(request.POST)
+    if not form.is_valid():
+        return _render_review(request, petition, status=400, restore_form=form)
+    try:
+        services.petition_restore(
+            petition=petition, moderator=request.user, reason=form.cleaned_data["reason"]
+        )
+    except (services.CheckedOutByOther, IllegalTransition) as error:
+        return _refused(request, petition, error)
+    messages.success(request, _(MESSAGE_RESTORED))
+    return redirect("moderation:review", slug=petition.slug)

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tautoko.organise.slugs import SLUG_MAX_LENGTH, slug_is_reserved
+from tautoko.petitions.models import DecisionMaker, Petition, months_after
+
+TITLE_MAX = 80
+SUMMARY_MAX = 300
+STATEMENT_MAX = 1500
+GOAL_MAX = 10_000_000
+
+MESSAGE_SLUG_RESERVED = _("That address is reserved for the site's own pages. Choose another.")
+MESSAGE_SLUG_TAKEN = _("Another petition already uses that address. Choose another.")
+MESSAGE_CLOSES_PAST = _("The closing date must be after today.")
+MESSAGE_CLOSES_TOO_LATE = _("A petition can run for at most %(months)s months.")
+
+
+def closes_on_default(*, today: dt.date | None = None) -> dt.date:
+    today = today or timezone.localdate()
+    start = dt.datetime.combine(today, dt.time())
+    return months_after(start, settings.TAUTOKO["PETITION_DEFAULT_MONTHS"]).date()
+
+
+def closes_on_latest(*, today: dt.date | None = None) -> dt.date:
+    today = today or timezone.localdate()
+    start = dt.datetime.combine(today, dt.time())
+    return months_after(start, settings.TAUTOKO["PETITION_MAX_MONTHS"]).date()
+
+
+class PetitionForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
+    summary = forms.CharField(
+        label=_("What should happen"),
+        max_length=SUMMARY_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One or two sentences: what you ask the decision maker to do."),
+    )
+    statement = forms.CharField(
+        label=_("Why"),
+        max_length=STATEMENT_MAX,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("Up to 1,500 characters. *Emphasis*, **bold**, lists and links work."),
+    )
+    decision_maker = forms.ModelChoiceField(
+        label=_("Who can make it happen"),
+        queryset=DecisionMaker.objects.all(),
+        to_field_name="slug",
+        empty_label=_("Choose the decision maker"),
+    )
+    goal = forms.IntegerField(
+        label=_("Signature goal"), min_value=1, max_value=GOAL_MAX, initial=100
+    )
+    closes_on = forms.DateField(
+        label=_("Closing date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("At most 12 months away; counted from approval if that comes later."),
+    )
+    slug = forms.SlugField(
+        label=_("Short address"),
+        max_length=SLUG_MAX_LENGTH,
+        required=False,
+        help_text=_("Letters, numbers and hyphens. Leave empty to make one from the title."),
+    )
+
+    def __init__(self, *args: Any, petition: Petition | None = None, **kwargs: Any) -> None:
+        self.petition = petition
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and petition is None:
+            self.initial.setdefault("closes_on", closes_on_default())
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"].strip().lower()
+        if not slug:
+            return ""
+        if slug_is_reserved(slug):
+            raise forms.ValidationError(MESSAGE_SLUG_RESERVED, code="reserved")
+        taken = Petition.objects.filter(slug=slug)
+        if self.petition is not None:
+            taken = taken.exclude(id=self.petition.id)
+        if taken.exists():
+            raise forms.ValidationError(MESSAGE_SLUG_TAKEN, code="taken")
+        return slug
+
+    def clean_closes_on(self) -> dt.date:
+        closes_on: dt.date = self.cleaned_data["closes_on"]
+        today = timezone.localdate()
+        if closes_on <= today:
+            raise forms.ValidationError(MESSAGE_CLOSES_PAST, code="past")
+        if closes_on > closes_on_latest(today=today):
+            raise forms.ValidationError(
+                MESSAGE_CLOSES_TOO_LATE,
+                code="too_late",
+                params={"months": settings.TAUTOKO["PETITION_MAX_MONTHS"]},
+            )
+        return closes_on
+
+    @staticmethod
+    def initial_for(petition: Petition) -> dict[str, Any]:
+        return {
+            "title": petition.title,
+            "summary": petition.summary,
+            "statement": petition.statement,
+            "decision_maker": petition.decision_maker.slug,
+            "goal": petition.goal,
+            "closes_on": timezone.localtime(petition.closes_at).date()
+            if petition.closes_at
+            else closes_on_default(),
+            "slug": petition.slug,
+        }

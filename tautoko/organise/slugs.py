@@ -1,0 +1,63 @@
+"""Petition slugs: the short public address, e.g. /saysorryjohn."""
+
+from __future__ import annotations
+
+from django.utils.text import slugify
+
+from tautoko.petitions.models import Petition
+
+SLUG_MAX_LENGTH = 60
+
+# First path segments that are, or may one day be, the site's own pages.
+RESERVED_SLUGS = frozenset(
+    {
+        "about",
+        "accounts",
+        "admin",
+        "api",
+        "contact",
+        "decision-makers",
+        "dev",
+        "healthz",
+        "help",
+        "i18n",
+        "login",
+        "logout",
+        "manage",
+        "media",
+        "moderate",
+        "new",
+        "organise",
+        "organize",
+        "petition",
+        "petitions",
+        "privacy",
+        "search",
+        "signup",
+        "static",
+        "terms",
+        "tautoko",
+        "widget",
+    }
+)
+
+
+def slug_is_reserved(slug: str) -> bool:
+    return slug in RESERVED_SLUGS
+
+
+def slug_suggest(title: str, *, exclude_id: int | None = None) -> str:
+    """A free slug made from the title: the title's words, then -2, -3… if taken."""
+    base = slugify(title)[:SLUG_MAX_LENGTH].strip("-") or "our-petition"
+    if slug_is_reserved(base):
+        base = f"{base}-petition"
+    taken = Petition.objects.filter(slug__startswith=base)
+    if exclude_id is not None:
+        taken = taken.exclude(id=exclude_id)
+    used = set(taken.values_list("slug", flat=True))
+    candidate, n = base, 1
+    while candidate in used:
+        n += 1
+        suffix = f"-{n}"
+        candidate = base[: SLUG_MAX_LENGTH - len(suffix)].rstrip("-") + suffix
+    return candidate

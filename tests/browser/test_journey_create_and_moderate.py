@@ -1,0 +1,118 @@
+"""An organiser starts and submits a petition; a moderator, after the two-factor check,
+approves it and the public page shows it open, or rejects one and the page shows why."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from tautoko.accounts.models import User
+from tautoko.accounts.staff import totp_device_add
+from tautoko.moderation.services import moderators_group_ensure, rejection_reasons_seed
+from tautoko.outbox.models import OutboundEmail
+from tautoko.petitions.models import DecisionMaker, Petition
+from tests.browser.base import BrowserTestCase
+from tests.staff import totp_token
+
+PASSWORD = "pōhutukawa-summer-2026"
+
+
+class CreateAndModerateJourneyTests(BrowserTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        rejection_reasons_seed()
+        DecisionMaker.objects.create(slug="minister-of-education", name="The Minister of Education")
+        self.organiser = User.objects.create_user(
+            "rawiri@example.org", PASSWORD, name="Rawiri", email_verified=True
+        )
+        self.moderator = User.objects.create_user(
+            "mere@example.org", PASSWORD, name="Mere", is_staff=True, email_verified=True
+        )
+        self.moderator.groups.add(moderators_group_ensure())
+        self.device = totp_device_add(user=self.moderator)
+
+    def log_in(self, email: str) -> None:
+        page = self.page
+        page.context.clear_cookies()
+        page.goto(self.url("/accounts/login/"))
+        page.locator("input[name=login]").fill(email)
+        page.locator("input[name=password]").fill(PASSWORD)
+        page.locator("main form button[type=submit]").click()
+        expect(page.get_by_role("heading", name="Your petitions")).to_be_visible()
+
+    def moderator_log_in_and_verify(self) -> None:
+        page = self.page
+        self.log_in(self.moderator.email)
+        page.goto(self.url("/moderate/"))
+        expect(page.get_by_role("heading", name="Two-factor check")).to_be_visible()
+        page.get_by_label("Code from your authenticator app").fill(totp_token(self.device))
+        page.get_by_role("button", name="Verify").click()
+        expect(page.get_by_role("heading", name="Moderation queue")).to_be_visible()
+
+    def test_an_organiser_submits_and_a_moderator_approves_it_into_an_open_petition(
+        self,
+    ) -> None:
+        page = self.page
+        self.log_in(self.organiser.email)
+        page.get_by_role("link", name="Start a petition").last.click()
+        form = page.locator("form.petition-form")
+        form.get_by_label("Title").fill("Free lunches in every school")
+        form.get_by_label("What should happen").fill("Fund a healthy lunch for every pupil.")
+        form.get_by_label("Why").fill("Hungry children **cannot** learn.")
+        form.get_by_label("Who can make it happen").select_option("minister-of-education")
+        form.get_by_label("Signature goal").fill("500")
+        form.get_by_role("button", name="Save draft and preview").click()
+
+        expect(page.locator("[data-state]")).to_have_text("Draft")
+        expect(page.locator(".statement strong")).to_have_text("cannot")
+        page.get_by_role("button", name="Submit for moderation").click()
+        expect(page.locator("[data-state]")).to_have_text("Awaiting moderation")
+        petition = Petition.objects.get()
+        assert petition.slug == "free-lunches-in-every-school"
+        assert petition.state == Petition.State.PENDING
+
+        self.moderator_log_in_and_verify()
+        queued = page.locator("table.queue tbody tr").first
+        expect(queued).to_contain_text("Free lunches in every school")
+        queued.get_by_role("link").click()
+        page.get_by_role("button", name="Check out to review").click()
+        expect(page.get_by_text("You are reviewing this petition")).to_be_visible()
+        page.get_by_role("button", name="Approve").click()
+        expect(page.get_by_text("Nothing is waiting for moderation.")).to_be_visible()
+
+        page.goto(self.url(f"/{petition.slug}"))
+        expect(page.get_by_role("heading", name="Free lunches in every school")).to_be_visible()
+        expect(page.locator("form.sign-form")).to_be_visible()
+        petition.refresh_from_db()
+        assert petition.state == Petition.State.OPEN
+        assert OutboundEmail.objects.filter(
+            to=self.organiser.email, template="petition-approved"
+        ).exists()
+        self.assert_no_page_errors()
+
+    def test_a_rejected_petition_shows_its_reason_and_cannot_be_signed(self) -> None:
+        petition = Petition.objects.create(
+            slug="buy-my-widgets",
+            title="Buy my widgets",
+            summary="Everyone should buy my widgets.",
+            statement="They are great.",
+            decision_maker=DecisionMaker.objects.get(),
+            organiser=self.organiser,
+            state=Petition.State.DRAFT,
+        )
+        petition.submit(by=self.organiser)
+        page = self.page
+        self.moderator_log_in_and_verify()
+        page.get_by_role("link", name="Buy my widgets").click()
+        form = page.locator("form.reject-form")
+        form.get_by_label("Reason").select_option("advert")
+        form.get_by_label("More about it").fill("Petitions cannot sell things.")
+        form.get_by_role("button", name="Reject").click()
+        expect(page.get_by_role("heading", name="Moderation queue")).to_be_visible()
+
+        page.context.clear_cookies()
+        page.goto(self.url("/buy-my-widgets"))
+        expect(page.get_by_role("heading", name="This petition was rejected")).to_be_visible()
+        expect(page.locator(".rejection-reason")).to_have_text("Advert")
+        expect(page.locator(".rejection-note")).to_have_text("Petitions cannot sell things.")
+        expect(page.locator("form.sign-form")).to_have_count(0)
+        self.assert_no_page_errors()
