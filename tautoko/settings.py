@@ -7,6 +7,7 @@ it is this module with ``TAUTOKO_DEMO`` off, a real ``SECRET_KEY`` and ``TAUTOKO
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -56,11 +57,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_countries",
-]
     "allauth",
     "allauth.account",
     "django_otp",
     "django_otp.plugins.otp_totp",
+]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -71,9 +72,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -153,7 +154,6 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Passwords and sessions -----------------------------------------------------------------
-AUTH_PASSWORD_VALIDATORS = [
 # Argon2 for new and changed passwords; the others only verify (and upgrade) older hashes.
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -161,6 +161,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -248,7 +249,6 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = 20
 
-# --- Logging --------------------------------------------------------------------------------
 # --- Accounts (django-allauth; see tautoko/accounts/README.md) ----------------------------
 ACCOUNT_ADAPTER = "tautoko.accounts.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -270,6 +270,7 @@ ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "reset_password": "20
 # Staff two-factor: TOTP devices from django-otp (see tautoko/moderation/README.md).
 OTP_TOTP_ISSUER = "Tautoko"
 
+# --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -280,7 +281,7 @@ LOGGING = {
 }
 
 # --- Tautoko --------------------------------------------------------------------------------
-TAUTOKO = {
+TAUTOKO: dict[str, Any] = {
     # Country preselected on the sign form (ISO 3166-1 alpha-2).
     "DEFAULT_COUNTRY": env_str("TAUTOKO_DEFAULT_COUNTRY", "NZ"),
     # The electorates (or regions) offered on the sign form: one name a line.
@@ -330,7 +331,6 @@ TAUTOKO = {
     "EMBED_FRAME_ANCESTORS": env_list("TAUTOKO_EMBED_FRAME_ANCESTORS", default=["https:"]),
     # Sent emails keep their bodies (they hold single-use links) only in demo mode.
     "OUTBOX_KEEP_BODIES": DEMO or DEBUG,
-}
     # Petitions wait at most this many days in the moderation queue before they show as
     # overdue.
     "MODERATION_TARGET_DAYS": env_int("TAUTOKO_MODERATION_TARGET_DAYS", default=7, minimum=1),
@@ -341,3 +341,4 @@ TAUTOKO = {
     # New petitions close after this many months by default, and at most after the maximum.
     "PETITION_DEFAULT_MONTHS": 6,
     "PETITION_MAX_MONTHS": 12,
+}
