@@ -34,7 +34,7 @@ def staff_required(permission: str) -> Callable[[View], View]:
                 return redirect_to_login(request.get_full_path())
             if not (user.is_staff and user.has_perm(permission)):
                 raise Http404("No such page.")
-            if not user.is_verified():  # type: ignore[union-attr]
+            if not user.is_verified():  # type: ignore[attr-defined]
                 return redirect(staff_verify_url(request.get_full_path()))
             return view(request, *args, **kwargs)
 

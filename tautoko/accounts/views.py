@@ -33,7 +33,7 @@ def staff_verify(request: HttpRequest) -> HttpResponse:
     if not user.is_staff:
         raise Http404("No such page.")
     next_path = _next_path(request)
-    if user.is_verified():  # type: ignore[union-attr]
+    if user.is_verified():  # type: ignore[attr-defined]
         return redirect(next_path)
     device = totp_device_for(user)
     if device is None:

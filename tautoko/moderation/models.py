@@ -51,7 +51,7 @@ class Checkout(models.Model):
     expires_at = models.DateTimeField()
 
     class Meta:
-        permissions: ClassVar[list[tuple[str, str]]] = [
+        permissions = [
             ("moderate", "Can moderate petitions (queue, approve, reject, hide, restore)")
         ]
 

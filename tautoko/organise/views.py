@@ -27,7 +27,7 @@ MESSAGE_NOT_SUBMITTABLE = gettext_noop("Only drafts can be sent; this petition i
 
 def _own_petition_or_404(request: HttpRequest, slug: str) -> Petition:
     return get_object_or_404(
-        Petition.objects.select_related("decision_maker"), slug=slug, organiser=request.user
+        Petition.objects.select_related("decision_maker"), slug=slug, organiser_id=request.user.pk
     )
 
 
@@ -35,7 +35,7 @@ def _own_petition_or_404(request: HttpRequest, slug: str) -> Petition:
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     petitions = (
-        Petition.objects.filter(organiser=request.user)
+        Petition.objects.filter(organiser_id=request.user.pk)
         .select_related("decision_maker")
         .order_by("-created_at")
     )
