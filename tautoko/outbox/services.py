@@ -86,19 +86,29 @@ def outbox_claim(*, now: dt.datetime, batch: int = 50) -> list[OutboundEmail]:
             )
         return ids
 
+    # Look before taking the write lock: an idle worker must not queue behind signers.
+    if not OutboundEmail.objects.due(now=now).exists():
+        return []
     ids = durably(claim)
     if not ids:
         return []
     return list(OutboundEmail.objects.filter(id__in=ids).order_by("id"))
 
 
-def outbox_deliver(*, now: dt.datetime | None = None, batch: int = 50) -> int:
-    """Send what is due; return how many were sent."""
+def outbox_deliver(*, now: dt.datetime | None = None, batch: int = 20) -> int:
+    """Send what is due; return how many were sent.
+
+    The sent emails of a batch are recorded together, in one commit: a commit per email
+    would take the database's write lock as often as signers do. The price is that a worker
+    killed after sending but before recording resends at most that batch; each email keeps
+    its Message-ID, so the receiving server can drop the copy.
+    """
     now = now or timezone.now()
     emails = outbox_claim(now=now, batch=batch)
     if not emails:
         return 0
-    sent = 0
+    sent: list[tuple[OutboundEmail, str, str, str]] = []
+    failed: list[tuple[OutboundEmail, Exception]] = []
     with get_connection() as connection:
         for email in emails:
             try:
@@ -114,15 +124,23 @@ def outbox_deliver(*, now: dt.datetime | None = None, batch: int = 50) -> int:
                 message.attach_alternative(html, "text/html")
                 message.send()
             except Exception as error:
-                _email_failed(email, error=error, now=now)
+                failed.append((email, error))
                 continue
-            # The single-use link inside the context (and the bodies) are dropped once sent,
-            # except in demo mode where the development outbox shows them.
-            # Recorded at once, each in its own commit: a worker killed now resends at most
-            # the one email it was sending (and its Message-ID lets the receiver drop it).
-            durably(partial(_email_sent, email, subject=subject, text=text, html=html))
-            sent += 1
-    return sent
+            sent.append((email, subject, text, html))
+    durably(partial(_emails_record, sent=sent, failed=failed, now=now))
+    return len(sent)
+
+
+def _emails_record(
+    *,
+    sent: list[tuple[OutboundEmail, str, str, str]],
+    failed: list[tuple[OutboundEmail, Exception]],
+    now: dt.datetime,
+) -> None:
+    for email, subject, text, html in sent:
+        _email_sent(email, subject=subject, text=text, html=html)
+    for email, error in failed:
+        _email_failed(email, error=error, now=now)
 
 
 def _email_sent(email: OutboundEmail, *, subject: str, text: str, html: str) -> None:
@@ -149,11 +167,9 @@ def _email_failed(email: OutboundEmail, *, error: Exception, now: dt.datetime) -
             OutboundEmail.State.QUEUED,
             now + dt.timedelta(seconds=backoff),
         )
-    durably(
-        lambda: OutboundEmail.objects.filter(id=email.id).update(
-            state=state,
-            next_attempt_at=next_attempt,
-            lease_expires_at=None,
-            last_error=str(error)[:2000],
-        )
+    OutboundEmail.objects.filter(id=email.id).update(
+        state=state,
+        next_attempt_at=next_attempt,
+        lease_expires_at=None,
+        last_error=str(error)[:2000],
     )

@@ -307,6 +307,9 @@ def tallies_apply(*, batch: int = 20_000, now: dt.datetime | None = None) -> int
     point either applies a delta once or not at all. On PostgreSQL, ``SKIP LOCKED`` lets
     several workers fold different deltas side by side.
     """
+    # Look before taking the write lock: an idle worker must not queue behind signers.
+    if not TallyDelta.objects.exists():
+        return 0
     return durably(lambda: _tallies_fold(batch=batch))
 
 
