@@ -338,6 +338,10 @@ def _demo_signatures(petition: Petition, *, rng: random.Random) -> None:
                 receipt=code_new(),
             )
         )
+    # Each consented when signing, under the notice of the day.
+    for signature in signatures:
+        signature.consented_at = signature.created_at
+        signature.privacy_notice_version = signature.consent_version
     Signature.objects.bulk_create(signatures, batch_size=500)
     confirmed = sorted(
         (s for s in signatures if s.confirmed_at), key=lambda s: s.confirmed_at or LAUNCH
