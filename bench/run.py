@@ -36,59 +36,12 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 LUA = ROOT / "bench" / "surge.lua"
-SLUG = "surge"
+SLUG = "surge"  # bench/steps.py uses the same
 
-SETUP_PETITION = f"""
-from tautoko.petitions.models import DecisionMaker, Petition
-maker, _ = DecisionMaker.objects.get_or_create(slug="bench", defaults={{"name": "The Benchmark"}})
-petition = Petition.objects.create(slug="{SLUG}", title="Surge benchmark", summary="A petition under load.",
-    statement="Signed by the benchmark.", decision_maker=maker, goal=100)
-petition.open()
-"""
 
-CONFIRM_ALL = f"""
-from django.db import transaction
-from django.utils import timezone
-from tautoko.petitions.models import Signature, TallyDelta
-now = timezone.now()
-ids = list(Signature.objects.filter(petition__slug="{SLUG}", state="pending").values_list("id", flat=True))
-for start in range(0, len(ids), 2000):
-    with transaction.atomic():
-        rows = list(Signature.objects.filter(id__in=ids[start:start + 2000], state="pending")
-                    .values("id", "petition_id", "electorate", "country", "source"))
-        Signature.objects.filter(id__in=[r["id"] for r in rows]).update(
-            state="confirmed", confirmed_at=now, token_hash=None, token_expires_at=None)
-        TallyDelta.objects.bulk_create([TallyDelta(petition_id=r["petition_id"], electorate=r["electorate"],
-            country=r["country"], source=r["source"], at=now, delta=1) for r in rows])
-print(len(ids))
-"""
-
-SETTLED_STATE = f"""
-import json
-from django.db import connection
-from django.db.models import Count
-from tautoko.petitions.models import Signature, Tally, TallyDelta
-from tautoko.outbox.models import OutboundEmail
-rows = Signature.objects.filter(petition__slug="{SLUG}")
-total = Tally.objects.filter(petition__slug="{SLUG}", dimension="total", key="").values_list("count", flat=True).first()
-with connection.cursor() as cursor:
-    if connection.vendor == "sqlite":
-        cursor.execute("PRAGMA synchronous")
-        durability = "sqlite synchronous=" + {{0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}}[cursor.fetchone()[0]]
-    else:
-        cursor.execute("SHOW synchronous_commit")
-        durability = "postgresql synchronous_commit=" + cursor.fetchone()[0]
-print(json.dumps({{
-    "rows": rows.count(),
-    "distinct": rows.values("email_canonical").distinct().count(),
-    "confirmed": rows.filter(state="confirmed").count(),
-    "pending_deltas": TallyDelta.objects.count(),
-    "tally_total": total or 0,
-    "emails_queued": OutboundEmail.objects.count(),
-    "durability": durability,
-    "emails": list(rows.values_list("email_canonical", flat=True)),
-}}))
-"""
+def step(env: dict[str, str], name: str) -> str:
+    """Run one of bench/steps.py's functions inside Django, against the bench database."""
+    return manage(env, "shell", "-v", "0", "-c", f"from bench.steps import {name}; {name}()")
 
 
 def free_port() -> int:
@@ -98,8 +51,13 @@ def free_port() -> int:
 
 
 def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(  # noqa: S603 - fixed argv
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return result.stdout
 
@@ -145,26 +103,52 @@ class RssSampler(threading.Thread):
 def wait_ready(url: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - loopback only
-                if response.status == 200:
-                    return
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(url, timeout=1) as response,  # noqa: S310 - loopback only
+        ):
+            if response.status == 200:
+                return
         time.sleep(0.2)
     raise SystemExit(f"the server did not answer at {url} within {timeout:.0f} s")
 
 
-def wrk(base: str, *, path: str = "/", seconds: int, connections: int, script_args: list[str] | None = None) -> str:
-    command = ["wrk", "-t", str(connections), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "5s"]
+def wrk(
+    base: str,
+    *,
+    path: str = "/",
+    seconds: int,
+    connections: int,
+    script_args: list[str] | None = None,
+) -> str:
+    command = [
+        "wrk",
+        "-t",
+        str(connections),
+        "-c",
+        str(connections),
+        "-d",
+        f"{seconds}s",
+        "--timeout",
+        "5s",
+    ]
     if script_args is not None:
         command += ["-s", str(LUA), base, "--", *script_args]
     else:
         command += [base + path]
-    return subprocess.run(command, check=True, capture_output=True, text=True, timeout=seconds + 60).stdout  # noqa: S603
+    return subprocess.run(
+        command, check=True, capture_output=True, text=True, timeout=seconds + 60
+    ).stdout
 
 
 def requests_per_second(output: str) -> float:
     match = re.search(r"Requests/sec:\s+([\d.]+)", output)
     return float(match.group(1)) if match else 0.0
+
+
+def count_served(base: str) -> int:
+    with urllib.request.urlopen(f"{base}/api/v1/petitions/{SLUG}/count", timeout=5) as response:  # noqa: S310
+        return int(json.load(response)["count"])
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -187,10 +171,16 @@ def read_logs(out_dir: Path, mode: str) -> dict[str, Any]:
     return {"signs": signs, "reads": reads}
 
 
-def surge(base: str, out_dir: Path, *, mode: str, seconds: int, connections: int, repeat_percent: int) -> dict[str, Any]:
+def surge(
+    base: str, out_dir: Path, *, mode: str, seconds: int, connections: int, repeat_percent: int
+) -> dict[str, Any]:
     started = time.monotonic()
-    wrk(base, seconds=seconds, connections=connections,
-        script_args=[mode, SLUG, str(out_dir), str(repeat_percent), "11"])
+    wrk(
+        base,
+        seconds=seconds,
+        connections=connections,
+        script_args=[mode, SLUG, str(out_dir), str(repeat_percent), "11"],
+    )
     elapsed = time.monotonic() - started
     logs = read_logs(out_dir, mode)
     return {"elapsed": min(elapsed, seconds + 0.5), **logs}
@@ -215,8 +205,10 @@ def sqlite_insert_ceiling(directory: Path, seconds: float = 3.0) -> tuple[float,
     started = time.monotonic()
     while time.monotonic() < deadline:
         db.execute("BEGIN IMMEDIATE")
-        db.executemany("INSERT INTO t (email, at) VALUES (?, datetime('now'))",
-                       ((f"batch-{rows + i}@x",) for i in range(1000)))
+        db.executemany(
+            "INSERT INTO t (email, at) VALUES (?, datetime('now'))",
+            ((f"batch-{rows + i}@x",) for i in range(1000)),
+        )
         db.execute("COMMIT")
         rows += 1000
     batched = rows / (time.monotonic() - started)
@@ -224,18 +216,26 @@ def sqlite_insert_ceiling(directory: Path, seconds: float = 3.0) -> tuple[float,
     return single, batched
 
 
-def postgres_insert_ceiling(database_url: str, seconds: float = 3.0, clients: int = 8) -> tuple[float, float]:
+def postgres_insert_ceiling(
+    database_url: str, seconds: float = 3.0, clients: int = 8
+) -> tuple[float, float]:
     import psycopg
 
     with psycopg.connect(database_url, autocommit=True) as db:
-        db.execute("CREATE TABLE ceiling (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, at timestamptz)")
+        db.execute(
+            "CREATE TABLE ceiling"
+            " (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, at timestamptz)"
+        )
     counts = [0] * clients
 
     def one_row_client(index: int) -> None:
         with psycopg.connect(database_url, autocommit=True) as db:
             deadline = time.monotonic() + seconds
             while time.monotonic() < deadline:
-                db.execute("INSERT INTO ceiling (email, at) VALUES (%s, now())", (f"one-{index}-{counts[index]}@x",))
+                db.execute(
+                    "INSERT INTO ceiling (email, at) VALUES (%s, now())",
+                    (f"one-{index}-{counts[index]}@x",),
+                )
                 counts[index] += 1
 
     threads = [threading.Thread(target=one_row_client, args=(i,)) for i in range(clients)]
@@ -251,8 +251,10 @@ def postgres_insert_ceiling(database_url: str, seconds: float = 3.0, clients: in
         started = time.monotonic()
         while time.monotonic() < deadline:
             with db.cursor() as cursor:
-                cursor.executemany("INSERT INTO ceiling (email, at) VALUES (%s, now())",
-                                   [(f"batch-{rows + i}@x",) for i in range(1000)])
+                cursor.executemany(
+                    "INSERT INTO ceiling (email, at) VALUES (%s, now())",
+                    [(f"batch-{rows + i}@x",) for i in range(1000)],
+                )
             db.commit()
             rows += 1000
         batched = rows / (time.monotonic() - started)
@@ -302,11 +304,15 @@ def run(args: argparse.Namespace, var_dir: Path, database_url: str) -> int:
     }
     manage(env, "migrate", "--noinput", "-v0")
     manage(env, "collectstatic", "--noinput", "-v0")
-    manage(env, "shell", "-c", SETUP_PETITION)
+    step(env, "setup_petition")
 
-    result: dict[str, Any] = {"db": "postgresql" if database_url.startswith("postgres") else "sqlite",
-                              "cores": os.cpu_count(), "server_workers": args.workers,
-                              "server_threads": args.threads, "connections": args.connections}
+    result: dict[str, Any] = {
+        "db": "postgresql" if database_url.startswith("postgres") else "sqlite",
+        "cores": os.cpu_count(),
+        "server_workers": args.workers,
+        "server_threads": args.threads,
+        "connections": args.connections,
+    }
     if result["db"] == "sqlite":
         single, batched = sqlite_insert_ceiling(var_dir)
     else:
@@ -314,27 +320,68 @@ def run(args: argparse.Namespace, var_dir: Path, database_url: str) -> int:
     result["limit_insert_per_s"] = round(single)
     result["limit_insert_batched_rows_per_s"] = round(batched)
 
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "manage.py", "serve", "--port", str(port), "--workers", str(args.workers),
-         "--threads", str(args.threads)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--threads",
+            str(args.threads),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     sampler = RssSampler(server.pid)
     sampler.start()
     try:
         wait_ready(base + "/healthz")
         ceiling_seconds = 3 if args.smoke else 10
-        result["framework_ceiling_per_s"] = round(requests_per_second(
-            wrk(base, path="/healthz", seconds=ceiling_seconds, connections=args.connections)))
+        result["framework_ceiling_per_s"] = round(
+            requests_per_second(
+                wrk(base, path="/healthz", seconds=ceiling_seconds, connections=args.connections)
+            )
+        )
 
         out_dir = var_dir / "logs"
         out_dir.mkdir()
-        sign = surge(base, out_dir, mode="sign", seconds=args.sign_seconds, connections=args.connections, repeat_percent=5)
-        read = surge(base, out_dir, mode="read", seconds=args.read_seconds, connections=args.connections, repeat_percent=0)
-        mixed = surge(base, out_dir, mode="mixed", seconds=args.mixed_seconds, connections=args.connections, repeat_percent=5)
+        sign = surge(
+            base,
+            out_dir,
+            mode="sign",
+            seconds=args.sign_seconds,
+            connections=args.connections,
+            repeat_percent=5,
+        )
+        read = surge(
+            base,
+            out_dir,
+            mode="read",
+            seconds=args.read_seconds,
+            connections=args.connections,
+            repeat_percent=0,
+        )
+        mixed = surge(
+            base,
+            out_dir,
+            mode="mixed",
+            seconds=args.mixed_seconds,
+            connections=args.connections,
+            repeat_percent=5,
+        )
 
-        acknowledged = {email for phase in (sign, mixed) for email, status, _ in phase["signs"] if status == 302}
-        statuses = Counter(status for phase in (sign, read, mixed) for _, status, _ in phase["signs"])
+        acknowledged = {
+            email for phase in (sign, mixed) for email, status, _ in phase["signs"] if status == 302
+        }
+        statuses = Counter(
+            status for phase in (sign, read, mixed) for _, status, _ in phase["signs"]
+        )
         statuses.update(status for phase in (sign, read, mixed) for status, _ in phase["reads"])
         sign_latencies = [ms for _, status, ms in sign["signs"] if status == 302]
         read_latencies = [ms for status, ms in read["reads"] if status == 200]
@@ -342,32 +389,48 @@ def run(args: argparse.Namespace, var_dir: Path, database_url: str) -> int:
             sign_per_s=round(len(sign_latencies) / sign["elapsed"]),
             sign_p50_ms=round(percentile(sign_latencies, 0.50), 1),
             sign_p99_ms=round(percentile(sign_latencies, 0.99), 1),
-            sign_repeat_share=round(sum(1 for e, s, _ in sign["signs"] if s == 302) and
-                                    1 - len({e for e, s, _ in sign["signs"] if s == 302}) / len(sign_latencies), 3),
+            sign_repeat_share=round(
+                sum(1 for e, s, _ in sign["signs"] if s == 302)
+                and 1 - len({e for e, s, _ in sign["signs"] if s == 302}) / len(sign_latencies),
+                3,
+            ),
             read_per_s=round(len(read_latencies) / read["elapsed"]),
             read_p50_ms=round(percentile(read_latencies, 0.50), 1),
             read_p99_ms=round(percentile(read_latencies, 0.99), 1),
-            mixed_sign_per_s=round(sum(1 for _, s, _ in mixed["signs"] if s == 302) / mixed["elapsed"]),
-            mixed_read_per_s=round(sum(1 for s, _ in mixed["reads"] if s == 200) / mixed["elapsed"]),
+            mixed_sign_per_s=round(
+                sum(1 for _, s, _ in mixed["signs"] if s == 302) / mixed["elapsed"]
+            ),
+            mixed_read_per_s=round(
+                sum(1 for s, _ in mixed["reads"] if s == 200) / mixed["elapsed"]
+            ),
             errors=sum(n for status, n in statuses.items() if status >= 500 or status == 0),
             unexpected_statuses={str(s): n for s, n in statuses.items() if s not in (200, 302)},
         )
 
-        manage(env, "shell", "-c", CONFIRM_ALL)
+        step(env, "confirm_all")
         deadline = time.monotonic() + 60
         while True:
-            state = json.loads(manage(env, "shell", "-c", SETTLED_STATE).strip().splitlines()[-1])
+            state = json.loads(step(env, "settled_state").strip().splitlines()[-1])
             if state["pending_deltas"] == 0 or time.monotonic() > deadline:
                 break
             time.sleep(0.5)
         stored = Counter(state.pop("emails"))
+        # How old is the count people see? Confirm one more signature, then poll the JSON.
+        served_before = count_served(base)
+        confirmed_at = json.loads(step(env, "confirm_one").strip().splitlines()[-1])["confirmed_at"]
+        while count_served(base) != served_before + 1 and time.time() - confirmed_at < 10:
+            time.sleep(0.02)
+        # From the confirmation's commit to the public JSON showing it (worker fold + caches).
+        result["count_lag_ms"] = round((time.time() - confirmed_at) * 1000)
+        result["count_served_exact"] = served_before == state["confirmed"]
         result.update(
             durability=state["durability"],
             acknowledged=len(acknowledged),
             rows=state["rows"],
             lost=sum(1 for email in acknowledged if stored[email] == 0),
             duplicates=sum(n - 1 for n in stored.values() if n > 1),
-            count_exact=state["tally_total"] == state["confirmed"] == state["rows"] and state["pending_deltas"] == 0,
+            count_exact=state["tally_total"] == state["confirmed"] == state["rows"]
+            and state["pending_deltas"] == 0,
             emails_queued=state["emails_queued"],
         )
     finally:
@@ -381,7 +444,13 @@ def run(args: argparse.Namespace, var_dir: Path, database_url: str) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
-    healthy = result["errors"] == 0 and result["lost"] == 0 and result["duplicates"] == 0 and result["count_exact"]
+    healthy = (
+        result["errors"] == 0
+        and result["lost"] == 0
+        and result["duplicates"] == 0
+        and result["count_exact"]
+        and result["count_served_exact"]
+    )
     return 0 if healthy else 1
 
 
