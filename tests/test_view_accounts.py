@@ -73,6 +73,15 @@ class SignUpTests(AccountTestCase):
         assert encoded.startswith("argon2$")
         assert hasher.verify(NEW_PASSWORD, encoded)
 
+    def test_a_forged_confirmation_link_confirms_nothing(self) -> None:
+        self.client.post(
+            reverse("account_signup"),
+            {"email": "forger@example.org", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        )
+        self.client.post("/accounts/confirm-email/MQ:forged:signature/")
+        assert not EmailAddress.objects.get(email="forger@example.org").verified
+        assert "_auth_user_id" not in self.client.session
+
     def test_a_weak_or_mismatched_password_is_refused(self) -> None:
         for password1, password2 in (("123", "123"), (NEW_PASSWORD, NEW_PASSWORD + "x")):
             response = self.client.post(
@@ -85,6 +94,15 @@ class SignUpTests(AccountTestCase):
 
 
 class LogInTests(AccountTestCase):
+    def test_a_moderator_lands_on_the_moderation_queue(self) -> None:
+        from tautoko.moderation.services import moderators_group_ensure
+
+        self.moderator.groups.add(moderators_group_ensure())
+        self.verified(self.moderator)
+        response = self.login("moderator@example.org", "moderator-password")
+        assert response.status_code == 302
+        assert response["Location"] == reverse("moderation:queue")
+
     def test_a_verified_organiser_logs_in_and_lands_on_their_petitions(self) -> None:
         self.verified(self.organiser)
         response = self.login("organiser@example.org", "organiser-password")

@@ -14,13 +14,23 @@ from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.mail import EmailMultiAlternatives
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import translation
 
 from tautoko.lib.tokens import code_new
+from tautoko.moderation.models import PERMISSION_MODERATE
 from tautoko.outbox.services import PRERENDERED_TEMPLATE, email_queue
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        # Moderators land on their queue (after the two-factor check); organisers on
+        # their petitions. A ?next= from the login link still wins, as allauth decides.
+        if request.user.has_perm(PERMISSION_MODERATE) and request.user.is_staff:
+            return reverse("moderation:queue")
+        return super().get_login_redirect_url(request)
+
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
         # The same context as allauth's own send_mail; only the last step, sending, differs.
         request = allauth_context.request
