@@ -206,6 +206,19 @@ class OutboxTests(TautokoTestCase):
         assert outbox_deliver(now=clock + dt.timedelta(days=30)) == 0
         assert mail.outbox == []
 
+    def test_an_email_whose_worker_dies_every_time_ends_as_failed(self) -> None:
+        queued = self.queue()
+        clock = self.now
+        for _ in range(MAX_ATTEMPTS):  # claimed, then the worker is killed, every time
+            assert len(outbox_claim(now=clock)) == 1
+            clock += LEASE
+
+        assert outbox_deliver(now=clock) == 0
+        queued.refresh_from_db()
+        assert queued.state == OutboundEmail.State.FAILED
+        assert queued.attempts == MAX_ATTEMPTS
+        assert mail.outbox == []
+
     def test_one_failing_email_does_not_hold_up_the_others(self) -> None:
         self.queue("test:1")
         broken = email_queue(key="test:2", to="x@example.org", template="no-such", context={})

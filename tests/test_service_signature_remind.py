@@ -113,3 +113,12 @@ class SignatureRemindTests(TautokoTestCase):
 
             assert not signature_remind(signature=self.signature, now=self.now)
         assert not OutboundEmail.objects.exists()
+
+    def test_a_withdrawn_signature_spends_nothing_of_its_email_limit(self) -> None:
+        Signature.objects.filter(id=self.signature.id).update(state=Signature.State.WITHDRAWN)
+
+        for _ in range(3):
+            signature_remind(signature=self.signature, now=self.now)
+
+        self.signature.refresh_from_db()
+        assert self.signature.emails_sent == 1

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import itertools
+import unittest.mock
 from contextlib import redirect_stderr
 
 from django.core.management import CommandError, ManagementUtility, call_command
@@ -390,6 +391,16 @@ class PetitionsCloseDueTests(TautokoTestCase):
         states = Petition.objects.filter(id__in=[later.id, endless.id, draft.id])
         assert set(states.values_list("state", flat=True)) == {"open", "draft"}
         assert not TimelineEvent.objects.exists()
+
+    def test_a_petition_closed_meanwhile_is_not_closed_again(self) -> None:
+        petition = self.make_petition(closes_at=self.now - dt.timedelta(minutes=1))
+        stale = list(Petition.objects.filter(id=petition.id))  # what a second worker read
+        petition.close(now=self.now)
+
+        with unittest.mock.patch.object(Petition.objects, "filter", return_value=stale):
+            assert petitions_close_due(now=self.now) == 0
+
+        assert TimelineEvent.objects.filter(kind=TimelineEvent.Kind.CLOSED).count() == 1
 
     def test_it_closes_each_petition_once(self) -> None:
         self.make_petition(closes_at=self.now - dt.timedelta(days=1))

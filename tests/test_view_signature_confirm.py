@@ -8,7 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tautoko.petitions.models import Petition, Signature, TallyDelta
-from tautoko.petitions.views import MESSAGE_LINK_EXPIRED, MESSAGE_LINK_INVALID, MESSAGE_LINK_USED
+from tautoko.petitions.views import (
+    MESSAGE_CLOSED_BEFORE_CONFIRMATION,
+    MESSAGE_LINK_EXPIRED,
+    MESSAGE_LINK_INVALID,
+    MESSAGE_LINK_USED,
+)
 from tests.base import SIGN_FORM_VALID, TautokoTestCase
 
 
@@ -134,6 +139,17 @@ class SignatureConfirmTests(TautokoTestCase):
         assert signature.state == Signature.State.PENDING
 
     # --- Wrong method -------------------------------------------------------------------------
+
+    def test_a_petition_closed_before_confirmation_does_not_count_the_signature(self) -> None:
+        Petition.objects.filter(id=self.petition.id).update(
+            state=Petition.State.CLOSED, closed_at=timezone.now()
+        )
+
+        for method in (self.client.get, self.client.post):
+            response = method(self.url)
+            assert response.status_code == 410
+            assert MESSAGE_CLOSED_BEFORE_CONFIRMATION in response.content.decode()
+        self.assert_still_pending()
 
     def test_it_refuses_other_methods(self) -> None:
         for method in (self.client.put, self.client.delete, self.client.patch):

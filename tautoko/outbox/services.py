@@ -72,6 +72,12 @@ def outbox_claim(*, now: dt.datetime, batch: int = 50) -> list[OutboundEmail]:
     """
 
     def claim() -> list[int]:
+        # An email whose worker died mid-send on every attempt stops here, as failed.
+        OutboundEmail.objects.due(now=now).filter(attempts__gte=MAX_ATTEMPTS).update(
+            state=OutboundEmail.State.FAILED,
+            lease_expires_at=None,
+            last_error="gave up: the worker stopped while sending it, every time",
+        )
         ids = list(
             OutboundEmail.objects.due(now=now)
             .select_for_update(skip_locked=True)

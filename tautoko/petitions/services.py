@@ -192,9 +192,12 @@ def _signature_remind_write(*, signature: Signature, now: dt.datetime, language:
     limit = settings.TAUTOKO["MAX_EMAILS_PER_SIGNATURE"]
     # The conditional UPDATE both reserves the email and enforces the limit, so two
     # concurrent re-sends cannot both take the last one.
-    reserved = Signature.objects.filter(id=signature.id, emails_sent__lt=limit).update(
-        emails_sent=F("emails_sent") + 1
-    )
+    # Withdrawn and invalidated signatures get nothing, and spend nothing of the limit.
+    reserved = Signature.objects.filter(
+        id=signature.id,
+        emails_sent__lt=limit,
+        state__in=(Signature.State.PENDING, Signature.State.CONFIRMED),
+    ).update(emails_sent=F("emails_sent") + 1)
     if not reserved:
         return False
     signature.refresh_from_db(fields=["emails_sent", "state", "token_hash"])
@@ -459,9 +462,13 @@ def petitions_close_due(*, now: dt.datetime | None = None) -> int:
     closed = 0
     for petition in Petition.objects.filter(state=Petition.State.OPEN, closes_at__lte=now):
 
-        def close(petition: Petition = petition) -> None:
+        def close(petition: Petition = petition) -> bool:
+            # Re-read under a row lock: another worker may have closed it meanwhile.
+            petition = Petition.objects.select_for_update().get(id=petition.id)
+            if petition.state != Petition.State.OPEN:
+                return False
             petition.close(now=petition.closes_at or now, reason="closing date reached")
+            return True
 
-        durably(close)
-        closed += 1
+        closed += durably(close)
     return closed

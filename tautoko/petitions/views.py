@@ -27,6 +27,9 @@ from tautoko.petitions.sharing import petition_share_url, share_links
 
 # Translated where shown; gettext_noop marks them for makemessages.
 MESSAGE_CLOSED = gettext_noop("This petition is closed: it no longer takes signatures.")
+MESSAGE_CLOSED_BEFORE_CONFIRMATION = gettext_noop(
+    "This petition closed before you confirmed your signature, so it was not counted."
+)
 MESSAGE_LINK_EXPIRED = gettext_noop("This confirmation link has expired.")
 MESSAGE_LINK_USED = gettext_noop(
     "This confirmation link has already been used, or a newer one replaced it."
@@ -223,6 +226,14 @@ def signature_confirm(request: HttpRequest, slug: str, token: str) -> HttpRespon
         signature = services.signature_for_token(token=token)
         if signature.petition_id != petition.id:
             raise services.SignatureNotFound
+        if not petition.is_signable():
+            # The count is final once a petition closes: a late confirmation cannot join it.
+            return render(
+                request,
+                "petitions/closed.html",
+                {"petition": petition, "message": _(MESSAGE_CLOSED_BEFORE_CONFIRMATION)},
+                status=410,
+            )
         if request.method == "POST":
             signature = services.signature_confirm(token=token)
             return redirect("petitions:thanks", slug=petition.slug, receipt=signature.receipt)
