@@ -11,8 +11,8 @@ from django.core.management import call_command
 @pytest.fixture(scope="session", autouse=True)
 def _static_files_collected() -> None:
     """Pages link hashed static files, so the manifest must exist, as in production."""
-    if not (settings.STATIC_ROOT / "staticfiles.json").exists():
-        call_command("collectstatic", interactive=False, verbosity=0)
+    # Always: a manifest left from an older checkout would lack files added since.
+    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 @pytest.fixture(autouse=True)
