@@ -20,3 +20,5 @@ urlpatterns = [
     path("", include("tautoko.signers.urls")),
     path("", include("tautoko.petitions.urls")),
 ]
+
+handler404 = "tautoko.core.views.page_not_found"

@@ -4,13 +4,16 @@ tokens that are long, stored hashed and never logged."""
 from __future__ import annotations
 
 import base64
+import io
 import logging
 import re
+from unittest import mock
 
 from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from tautoko.lib.log_redaction import SecretRedactingFilter, secrets_redact
 from tautoko.lib.tokens import code_new, token_digest, token_new
 from tautoko.petitions.models import Signature
 from tests.base import SIGN_FORM_VALID, TautokoTestCase
@@ -146,3 +149,38 @@ class TokenTests(TautokoTestCase):
         assert token[:-3] not in logged
         assert "/confirm/" not in logged
         assert settings.SECRET_KEY not in logged
+
+
+class LogRedactionTests(TautokoTestCase):
+    def test_a_failing_confirmation_request_logs_its_path_without_the_token(self) -> None:
+        petition = self.make_petition()
+        signature = self.make_signature(petition)
+        link = reverse("petitions:confirm", args=[petition.slug, signature.token])
+        console = next(
+            handler
+            for handler in logging.getLogger().handlers
+            if any(isinstance(f, SecretRedactingFilter) for f in handler.filters)
+        )
+        stream = io.StringIO()
+        original_stream = console.setStream(stream)  # type: ignore[attr-defined]
+        self.addCleanup(console.setStream, original_stream)  # type: ignore[attr-defined]
+
+        with mock.patch(
+            "tautoko.petitions.services.signature_confirm", side_effect=RuntimeError("boom")
+        ):
+            response = Client(raise_request_exception=False).post(link)
+
+        assert response.status_code == 500
+        written = stream.getvalue()
+        assert "Internal Server Error" in written
+        assert f"/{petition.slug}/confirm/[redacted]" in written
+        assert signature.token not in written  # type: ignore[attr-defined]
+
+    def test_the_filter_redacts_tokens_in_messages_and_arguments(self) -> None:
+        token = token_new()[0]
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "at %s", (token,), None)
+
+        assert SecretRedactingFilter().filter(record) is True
+        assert record.getMessage() == "at [redacted]"
+        assert secrets_redact(f"/p/confirm/{token}?x=1") == "/p/confirm/[redacted]?x=1"
+        assert secrets_redact("/saysorryjohn/sign") == "/saysorryjohn/sign"
