@@ -65,3 +65,33 @@ class OutboundEmail(models.Model):
     def message_id(self) -> str:
         """Stable per event, so a receiving server can drop a copy sent twice after a crash."""
         return f"<{self.key.replace(':', '.')}@tautoko>"
+
+
+class Broadcast(models.Model):
+    """One message to many people (an update, a response), fanned out by the worker.
+
+    The worker turns it into one ``OutboundEmail`` per recipient, a batch at a time: each
+    batch's emails and the new ``cursor`` commit together, and every email's key names the
+    broadcast and the recipient, so a crash never skips anyone nor queues anyone twice.
+    Recipients come from an audience registered by another app (see outbox/audiences.py).
+    """
+
+    key = models.CharField(max_length=120, unique=True)
+    audience = models.CharField(max_length=60)
+    audience_args = models.JSONField(default=dict)
+    template = models.CharField(max_length=60)
+    language = models.CharField(max_length=8, default="en")
+    context = models.JSONField(default=dict)
+    # The last recipient id queued so far; recipients are taken in id order.
+    cursor = models.BigIntegerField(default=0)
+    queued = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["finished_at"], name="broadcast_unfinished_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.queued} queued)"

@@ -16,7 +16,8 @@ from django.utils import timezone, translation
 
 from tautoko.lib.group_commit import durably
 from tautoko.lib.tokens import code_new
-from tautoko.outbox.models import OutboundEmail
+from tautoko.outbox.audiences import audience_get
+from tautoko.outbox.models import Broadcast, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
@@ -179,3 +180,63 @@ def _email_failed(email: OutboundEmail, *, error: Exception, now: dt.datetime) -
         lease_expires_at=None,
         last_error=str(error)[:2000],
     )
+
+
+def broadcast_queue(
+    *,
+    key: str,
+    audience: str,
+    audience_args: dict[str, Any],
+    template: str,
+    context: dict[str, Any],
+    language: str = "en",
+) -> Broadcast:
+    """Queue one message to a whole audience. Call it inside the transaction that causes it;
+    the worker fans it out (broadcasts_fan_out)."""
+    audience_get(audience)  # refuse an unknown audience now, not in the worker
+    return Broadcast.objects.create(
+        key=key,
+        audience=audience,
+        audience_args=audience_args,
+        template=template,
+        context=context,
+        language=language,
+    )
+
+
+def broadcasts_fan_out(*, batch: int = 500) -> int:
+    """Queue the next batch of emails of every unfinished broadcast; return how many."""
+    if not Broadcast.objects.filter(finished_at__isnull=True).exists():
+        return 0
+    return durably(partial(_broadcasts_fan_out, batch=batch))
+
+
+def _broadcasts_fan_out(*, batch: int) -> int:
+    queued = 0
+    for broadcast in Broadcast.objects.select_for_update(skip_locked=True).filter(
+        finished_at__isnull=True
+    ):
+        recipients = audience_get(broadcast.audience)(
+            broadcast.audience_args, broadcast.cursor, batch
+        )
+        OutboundEmail.objects.bulk_create(
+            [
+                email_build(
+                    key=f"{broadcast.key}:{recipient.id}",
+                    to=recipient.email,
+                    template=broadcast.template,
+                    context={**broadcast.context, **recipient.context},
+                    language=broadcast.language,
+                )
+                for recipient in recipients
+            ],
+            ignore_conflicts=True,
+        )
+        if recipients:
+            broadcast.cursor = recipients[-1].id
+            broadcast.queued += len(recipients)
+        if len(recipients) < batch:
+            broadcast.finished_at = timezone.now()
+        broadcast.save(update_fields=["cursor", "queued", "finished_at"])
+        queued += len(recipients)
+    return queued

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from tautoko.lib.env import env_int
-from tautoko.outbox.services import outbox_deliver
+from tautoko.outbox.services import broadcasts_fan_out, outbox_deliver
 from tautoko.petitions.services import petitions_close_due, tallies_apply
 from tautoko.signers.services import signers_housekeeping
 
@@ -55,6 +55,7 @@ class Command(BaseCommand):
             try:
                 close_old_connections()
                 busy |= tallies_apply() > 0
+                busy |= broadcasts_fan_out() > 0
                 busy |= outbox_deliver() > 0
                 if time.monotonic() >= next_housekeeping:
                     petitions_close_due()
