@@ -114,3 +114,39 @@ class PetitionForm(forms.Form):
             else closes_on_default(),
             "slug": petition.slug,
         }
+
+
+# --- Running an open petition -------------------------------------------------------------
+
+UPDATE_TITLE_MAX = 120
+UPDATE_BODY_MAX = 5000
+VICTORY_STORY_MAX = 2000
+
+
+class GoalForm(forms.Form):
+    goal = forms.IntegerField(label=_("Goal"), min_value=1, max_value=GOAL_MAX)
+    ladder = forms.BooleanField(
+        label=_("Raise the goal automatically when it is reached"), required=False
+    )
+
+
+class UpdateForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=UPDATE_TITLE_MAX)
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=UPDATE_BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Paragraphs, **bold**, *italics*, lists and links."),
+    )
+
+
+class CloseForm(forms.Form):
+    reason = forms.CharField(label=_("Why close it now? (shown publicly)"), max_length=300)
+
+
+class VictoryForm(forms.Form):
+    story = forms.CharField(
+        label=_("The story: what happened, who helped"),
+        max_length=VICTORY_STORY_MAX,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )

@@ -1,15 +1,27 @@
-"""Organiser workflows: drafting and submitting a petition."""
+"""Organiser workflows: drafting and submitting a petition; running it once it is open."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
+from tautoko.lib.markdown import markdown_render
+from tautoko.lib.tokens import code_new
+from tautoko.organise.models import PetitionUpdate, Victory
 from tautoko.organise.slugs import slug_suggest
+from tautoko.outbox.services import broadcast_queue
+from tautoko.petitions.audiences import SIGNERS_OPTED_IN
 from tautoko.petitions.models import DecisionMaker, IllegalTransition, Petition, TimelineEvent
+from tautoko.petitions.services import petition_goal_set
+
+# Updates and victories belong to petitions that people can see and have signed.
+RUNNING = (Petition.State.OPEN, Petition.State.CLOSED)
+UPDATE_TEMPLATE = "petition-update"
 
 
 class SlugTaken(Exception):
@@ -82,3 +94,106 @@ def petition_draft_update(
     except IntegrityError as error:
         raise SlugTaken from error
     return petition
+
+
+# --- Running an open petition -------------------------------------------------------------
+
+
+def petition_goal_change(
+    *, petition: Petition, goal: int, ladder: bool, by: Any, now: dt.datetime | None = None
+) -> None:
+    """Set the goal and switch the ladder; each change that happens is on the timeline."""
+    if petition.state not in RUNNING:
+        raise IllegalTransition(f"cannot change the goal of a petition that is {petition.state}")
+    now = now or timezone.now()
+    with transaction.atomic():
+        if goal != petition.goal:
+            petition_goal_set(petition=petition, goal=goal, by=by, now=now)
+        if ladder != petition.goal_ladder:
+            Petition.objects.filter(id=petition.id).update(goal_ladder=ladder)
+            petition.goal_ladder = ladder
+            # A goal event that leaves the goal as it is: the petitions app has no "ladder" kind.
+            petition.event(
+                kind=TimelineEvent.Kind.GOAL_RAISED,
+                at=now,
+                actor=by,
+                data={"from": petition.goal, "to": petition.goal, "ladder": ladder},
+            )
+
+
+@transaction.atomic
+def petition_update_post(
+    *, petition: Petition, title: str, body: str, by: Any, now: dt.datetime | None = None
+) -> PetitionUpdate:
+    """Publish an update on the petition page and email it to the signers who opted in.
+
+    The broadcast is queued in the same transaction: the worker fans it out a batch at a
+    time, so a crash never loses the email nor sends one for an update that was rolled back.
+    """
+    if petition.state not in RUNNING:
+        raise IllegalTransition(f"cannot post an update to a petition that is {petition.state}")
+    now = now or timezone.now()
+    update = PetitionUpdate.objects.create(
+        petition=petition, code=code_new(), title=title, body=body, posted_at=now, posted_by=by
+    )
+    petition_url = settings.SITE_URL + reverse("petitions:detail", args=[petition.slug])
+    update.broadcast_key = f"update:{update.code}"
+    broadcast_queue(
+        key=update.broadcast_key,
+        audience=SIGNERS_OPTED_IN,
+        audience_args={"petition_id": petition.id},
+        template=UPDATE_TEMPLATE,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        context={
+            "petition_title": petition.title,
+            "petition_url": petition_url,
+            "update_url": f"{petition_url}#update-{update.code}",
+            "update_title": title,
+            "update_body": body,
+            # Sanitised by markdown_render, now: the email template prints it as it is.
+            "update_body_html": str(markdown_render(body)),
+        },
+    )
+    update.save(update_fields=["broadcast_key"])
+    petition.event(
+        kind=TimelineEvent.Kind.UPDATE,
+        at=now,
+        actor=by,
+        data={"update": update.code, "title": title},
+    )
+    return update
+
+
+@transaction.atomic
+def petition_close_early(
+    *, petition: Petition, by: Any, reason: str = "", now: dt.datetime | None = None
+) -> TimelineEvent:
+    """The organiser closes an open petition before its closing date."""
+    petition = Petition.objects.select_for_update().get(id=petition.id)
+    return petition.close(by=by, now=now, reason=reason or "closed early by the organiser")
+
+
+@transaction.atomic
+def petition_victory_declare(
+    *, petition: Petition, story: str, by: Any, now: dt.datetime | None = None
+) -> Victory:
+    """Record that the petition won, with its story, once; the timeline says so."""
+    if petition.state not in RUNNING:
+        raise IllegalTransition(f"cannot declare victory for a petition that is {petition.state}")
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            victory = Victory.objects.create(
+                petition=petition, story=story, declared_at=now, declared_by=by
+            )
+    except IntegrityError as error:
+        raise IllegalTransition("victory was already declared") from error
+    # An update-kind event marked as a victory: the petitions app has no "victory" kind yet.
+    petition.event(
+        kind=TimelineEvent.Kind.UPDATE,
+        at=now,
+        actor=by,
+        note=story,
+        data={"victory": True, "title": "Victory"},
+    )
+    return victory

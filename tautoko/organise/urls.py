@@ -11,4 +11,11 @@ urlpatterns = [
     path("<slug:slug>/", views.petition_preview, name="preview"),
     path("<slug:slug>/edit", views.petition_edit, name="edit"),
     path("<slug:slug>/submit", views.petition_submit, name="submit"),
+    path("<slug:slug>/dashboard", views.petition_dashboard, name="petition"),
+    path("<slug:slug>/goal", views.petition_goal, name="goal"),
+    path("<slug:slug>/updates", views.update_post, name="update-post"),
+    path("<slug:slug>/close", views.petition_close, name="close"),
+    path("<slug:slug>/victory", views.victory_declare, name="victory"),
+    path("<slug:slug>/delivery.pdf", views.delivery_pdf, name="delivery-pdf"),
+    path("<slug:slug>/signatures.csv", views.signatures_csv, name="signatures-csv"),
 ]

@@ -14,8 +14,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tautoko.organise import services
-from tautoko.organise.forms import MESSAGE_SLUG_TAKEN, PetitionForm
+from tautoko.organise import exports, services, stats
+from tautoko.organise.forms import (
+    MESSAGE_SLUG_TAKEN,
+    CloseForm,
+    GoalForm,
+    PetitionForm,
+    UpdateForm,
+    VictoryForm,
+)
+from tautoko.organise.models import PetitionUpdate, Victory
 from tautoko.petitions.models import IllegalTransition, Petition
 
 MESSAGE_SUBMITTED = gettext_noop(
@@ -23,6 +31,17 @@ MESSAGE_SUBMITTED = gettext_noop(
 )
 MESSAGE_NOT_EDITABLE = gettext_noop("Only drafts can be changed; this petition is %(state)s.")
 MESSAGE_NOT_SUBMITTABLE = gettext_noop("Only drafts can be sent; this petition is %(state)s.")
+MESSAGE_NOT_RUNNING = gettext_noop(
+    "That is only possible once the petition is open; this petition is %(state)s."
+)
+MESSAGE_GOAL_SAVED = gettext_noop("Goal saved.")
+MESSAGE_UPDATE_POSTED = gettext_noop(
+    "Update posted. It is on the petition page, and on its way to the signers who asked for news."
+)
+MESSAGE_CLOSED = gettext_noop("The petition is closed: it takes no more signatures.")
+MESSAGE_NOT_CLOSABLE = gettext_noop("Only an open petition can be closed; this one is %(state)s.")
+MESSAGE_VICTORY = gettext_noop("Victory declared. Congratulations!")
+MESSAGE_VICTORY_TWICE = gettext_noop("Victory was already declared for this petition.")
 
 
 def _own_petition_or_404(request: HttpRequest, slug: str) -> Petition:
@@ -108,3 +127,136 @@ def petition_submit(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("organise:preview", slug=petition.slug)
     messages.success(request, _(MESSAGE_SUBMITTED))
     return redirect("organise:preview", slug=petition.slug)
+
+
+# --- The dashboard of one petition --------------------------------------------------------
+
+
+def _render_dashboard(
+    request: HttpRequest, petition: Petition, *, status: int = 200, **forms: object
+) -> HttpResponse:
+    context: dict[str, object] = {
+        "petition": petition,
+        "goal_form": GoalForm(initial={"goal": petition.goal, "ladder": petition.goal_ladder}),
+        "update_form": UpdateForm(),
+        "close_form": CloseForm(),
+        "victory_form": VictoryForm(),
+        "updates": PetitionUpdate.objects.filter(petition=petition)[:20],
+        "victory": Victory.objects.filter(petition=petition).first(),
+        "events": petition.events.all(),
+        "running": petition.state in services.RUNNING,
+        **stats.dashboard_figures(petition=petition),
+        **forms,
+    }
+    return render(request, "organise/petition_dashboard.html", context, status=status)
+
+
+def _not_running(request: HttpRequest, petition: Petition) -> HttpResponse:
+    messages.error(request, _(MESSAGE_NOT_RUNNING) % {"state": petition.get_state_display()})
+    return redirect("organise:petition", slug=petition.slug)
+
+
+@require_GET
+@login_required
+def petition_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    return _render_dashboard(request, _own_petition_or_404(request, slug))
+
+
+@require_POST
+@login_required
+def petition_goal(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = _own_petition_or_404(request, slug)
+    form = GoalForm(request.POST)
+    if not form.is_valid():
+        return _render_dashboard(request, petition, status=400, goal_form=form)
+    try:
+        services.petition_goal_change(
+            petition=petition,
+            goal=form.cleaned_data["goal"],
+            ladder=form.cleaned_data["ladder"],
+            by=request.user,
+        )
+    except IllegalTransition:
+        return _not_running(request, petition)
+    messages.success(request, _(MESSAGE_GOAL_SAVED))
+    return redirect("organise:petition", slug=petition.slug)
+
+
+@require_POST
+@login_required
+def update_post(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = _own_petition_or_404(request, slug)
+    form = UpdateForm(request.POST)
+    if not form.is_valid():
+        return _render_dashboard(request, petition, status=400, update_form=form)
+    try:
+        services.petition_update_post(petition=petition, by=request.user, **form.cleaned_data)
+    except IllegalTransition:
+        return _not_running(request, petition)
+    messages.success(request, _(MESSAGE_UPDATE_POSTED))
+    return redirect("organise:petition", slug=petition.slug)
+
+
+@require_POST
+@login_required
+def petition_close(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = _own_petition_or_404(request, slug)
+    form = CloseForm(request.POST)
+    if not form.is_valid():
+        return _render_dashboard(request, petition, status=400, close_form=form)
+    try:
+        services.petition_close_early(
+            petition=petition, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except IllegalTransition:
+        messages.error(request, _(MESSAGE_NOT_CLOSABLE) % {"state": petition.get_state_display()})
+        return redirect("organise:petition", slug=petition.slug)
+    messages.success(request, _(MESSAGE_CLOSED))
+    return redirect("organise:petition", slug=petition.slug)
+
+
+@require_POST
+@login_required
+def victory_declare(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = _own_petition_or_404(request, slug)
+    form = VictoryForm(request.POST)
+    if not form.is_valid():
+        return _render_dashboard(request, petition, status=400, victory_form=form)
+    if petition.state not in services.RUNNING:
+        return _not_running(request, petition)
+    try:
+        services.petition_victory_declare(
+            petition=petition, story=form.cleaned_data["story"], by=request.user
+        )
+    except IllegalTransition:
+        messages.error(request, _(MESSAGE_VICTORY_TWICE))
+        return redirect("organise:petition", slug=petition.slug)
+    messages.success(request, _(MESSAGE_VICTORY))
+    return redirect("organise:petition", slug=petition.slug)
+
+
+def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@login_required
+def delivery_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = _own_petition_or_404(request, slug)
+    pdf = exports.delivery_pack_pdf(petition=petition)
+    return _attachment(
+        HttpResponse(pdf, content_type="application/pdf"), f"{petition.slug}-delivery.pdf"
+    )
+
+
+@require_GET
+@login_required
+def signatures_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = _own_petition_or_404(request, slug)
+    body = exports.signatures_csv(petition=petition)
+    return _attachment(
+        HttpResponse(body, content_type="text/csv; charset=utf-8"),
+        f"{petition.slug}-signatures.csv",
+    )

@@ -6,17 +6,27 @@ from typing import Any
 
 from tautoko.outbox.audiences import Recipient
 from tautoko.petitions.models import Signature
+from tautoko.signers.unsubscribe import unsubscribe_headers, unsubscribe_url
 
 SIGNERS_OPTED_IN = "petition-signers-opted-in"
 
 
 def signers_opted_in(args: dict[str, Any], after: int, limit: int) -> list[Recipient]:
-    """Confirmed signers of one petition who asked to be kept updated."""
+    """Confirmed signers of one petition who asked to be kept updated.
+
+    Each email carries its own one-click unsubscribe link, in the body and in the
+    List-Unsubscribe headers (the outbox sends ``context["headers"]``).
+    """
     rows = (
         Signature.objects.counted()
         .filter(petition_id=args["petition_id"], notify=True, id__gt=after)
         .exclude(email="")
         .order_by("id")
-        .values_list("id", "email", "name")[:limit]
+        .values_list("id", "email", "name", "receipt")[:limit]
     )
-    return [Recipient(id=id_, email=email, context={"name": name}) for id_, email, name in rows]
+    recipients = []
+    for id_, email, name, receipt in rows:
+        url = unsubscribe_url(receipt=receipt)
+        context = {"name": name, "unsubscribe_url": url, "headers": unsubscribe_headers(url=url)}
+        recipients.append(Recipient(id=id_, email=email, context=context))
+    return recipients

@@ -317,3 +317,9 @@ def signers_housekeeping(*, now: dt.datetime | None = None) -> int:
     """The worker's periodic privacy work; returns how many rows it changed."""
     now = now or timezone.now()
     return signatures_anonymise_due(now=now) + manage_links_purge(now=now)
+
+
+def updates_unsubscribe(*, signature: Signature) -> None:
+    """Stop a petition's updates to this signer (the one-click link in every update)."""
+    Signature.objects.filter(id=signature.id).update(notify=False)
+    signature.notify = False

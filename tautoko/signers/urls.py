@@ -11,6 +11,7 @@ urlpatterns = [
     path("my-signatures/sent", views.manage_sent, name="sent"),
     path("my-signatures/erased", views.signer_erased, name="erased"),
     path("my-signatures/<str:token>", views.manage, name="manage"),
+    path("updates/unsubscribe/<str:token>", views.updates_unsubscribe, name="unsubscribe"),
     path("my-signatures/<str:token>/export.json", views.signer_export, name="export"),
     path("my-signatures/<str:token>/erase", views.signer_erase, name="erase"),
     path(

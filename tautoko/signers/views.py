@@ -3,18 +3,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tautoko.petitions.models import Signature
 from tautoko.signers import services
 from tautoko.signers.forms import EraseForm, ManageLinkRequestForm
 from tautoko.signers.models import ManageLink
+from tautoko.signers.unsubscribe import unsubscribe_receipt
 
 MESSAGE_LINK_EXPIRED = gettext_noop(
     "This link has expired: links to your signatures work for an hour."
@@ -159,3 +162,43 @@ def signer_export(request: HttpRequest, token: str) -> HttpResponse:
     response = JsonResponse(services.signer_export(link=link), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = 'attachment; filename="tautoko-my-signatures.json"'
     return _private(response)
+
+
+MESSAGE_UNSUBSCRIBED = gettext_noop(
+    "Done: you will get no more updates about this petition. Your signature still counts."
+)
+
+
+# Mail clients send RFC 8058's one-click POST without a cookie or a CSRF token. Only this
+# URL is exempt: the signed token in the path is what authorises the change, and all the
+# change can do is stop emails.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def updates_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners follow links); POST stops this petition's updates."""
+    try:
+        receipt = unsubscribe_receipt(token=token)
+    except signing.BadSignature:
+        return render(
+            request,
+            "signers/link_problem.html",
+            {"message": _(MESSAGE_LINK_INVALID), "form": ManageLinkRequestForm()},
+            status=404,
+        )
+    signature = get_object_or_404(Signature.objects.select_related("petition"), receipt=receipt)
+    if request.method == "POST":
+        services.updates_unsubscribe(signature=signature)
+        if request.POST.get("List-Unsubscribe") == "One-Click":
+            return HttpResponse(_(MESSAGE_UNSUBSCRIBED), content_type="text/plain; charset=utf-8")
+        return redirect(reverse("signers:unsubscribe", args=[token]) + "?done=1")
+    response = render(
+        request,
+        "signers/unsubscribe.html",
+        {
+            "petition": signature.petition,
+            "done": "done" in request.GET and not signature.notify,
+            "message": _(MESSAGE_UNSUBSCRIBED),
+        },
+    )
+    response["Referrer-Policy"] = "same-origin"
+    return response

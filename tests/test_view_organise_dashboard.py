@@ -1,0 +1,294 @@
+"""The organiser's dashboard of one petition: figures, chart, goal, updates, closing, victory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.urls import reverse
+from django.utils import timezone
+
+from tautoko.organise.forms import UPDATE_TITLE_MAX
+from tautoko.organise.models import PetitionUpdate, Victory
+from tautoko.outbox.models import Broadcast, OutboundEmail
+from tautoko.outbox.services import broadcasts_fan_out
+from tautoko.petitions.models import Petition, Signature, TimelineEvent
+from tests.base import TautokoTestCase
+
+# Every organiser URL of one petition, with the method that does its work.
+POSTS = ("goal", "update-post", "close", "victory")
+GETS = ("petition", "delivery-pdf", "signatures-csv")
+
+
+class DashboardTestCase(TautokoTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        now = timezone.now()
+        self.petition = self.make_petition(goal=10, opened_at=now - dt.timedelta(hours=40))
+        for hours_ago, source, electorate, country in (
+            (0, "facebook", "Wellington Central", "NZ"),
+            (1, "facebook", "Wellington Central", "NZ"),
+            (2, "twitter", "Epsom", "NZ"),
+            (30, "", "", "AU"),
+        ):
+            self.make_signature(
+                self.petition,
+                state=Signature.State.CONFIRMED,
+                confirmed_at=now - dt.timedelta(hours=hours_ago),
+                source=source,
+                electorate=electorate,
+                country=country,
+            )
+        self.make_signature(self.petition)  # pending: not counted
+        self.work_run()
+
+    def url(self, name: str, petition: Petition | None = None) -> str:
+        return reverse(f"organise:{name}", args=[(petition or self.petition).slug])
+
+
+class AccessTests(DashboardTestCase):
+    def test_anonymous_visitors_are_sent_to_log_in(self) -> None:
+        for name in GETS:
+            response = self.client.get(self.url(name))
+            assert response.status_code == 302
+            assert response["Location"].startswith(reverse("account_login"))
+        for name in POSTS:
+            response = self.client.post(self.url(name), {"goal": "5", "title": "x", "body": "y"})
+            assert response.status_code == 302
+            assert response["Location"].startswith(reverse("account_login"))
+        assert not PetitionUpdate.objects.exists()
+
+    def test_another_organisers_petition_is_a_404(self) -> None:
+        self.client.force_login(self.visitor)
+        for name in GETS:
+            assert self.client.get(self.url(name)).status_code == 404
+        for name in POSTS:
+            response = self.client.post(
+                self.url(name),
+                {"goal": "5", "title": "x", "body": "y", "reason": "r", "story": "s"},
+            )
+            assert response.status_code == 404
+        self.petition.refresh_from_db()
+        assert self.petition.state == Petition.State.OPEN
+        assert self.petition.goal == 10
+        assert not PetitionUpdate.objects.exists()
+        assert not Victory.objects.exists()
+
+    def test_wrong_methods_are_refused(self) -> None:
+        self.client.force_login(self.organiser)
+        for name in GETS:
+            assert self.client.post(self.url(name)).status_code == 405
+        for name in POSTS:
+            assert self.client.get(self.url(name)).status_code == 405
+
+
+class DashboardPageTests(DashboardTestCase):
+    def test_it_shows_the_count_rate_sources_places_and_projection(self) -> None:
+        self.client.force_login(self.organiser)
+        response = self.client.get(self.url("petition"))
+        assert response.status_code == 200
+        context = response.context
+        assert context["count"] == 4
+        assert (context["confirmed"], context["signatures_all"]) == (4, 5)
+        assert context["confirmation_rate"] == 80
+        assert context["growth_24h"] == 3
+        assert [(s.label, s.count) for s in context["sources"]] == [
+            ("facebook", 2),
+            ("direct", 1),
+            ("twitter", 1),
+        ]
+        assert ("Wellington Central", 2) in [(s.label, s.count) for s in context["electorates"]]
+        assert [(s.label, s.count) for s in context["countries"]] == [
+            ("New Zealand", 3),
+            ("Australia", 1),
+        ]
+        projection = context["projection"]
+        assert projection.next_goal == 10
+        assert projection.remaining == 6
+        assert projection.rate_per_hour == 0.5
+        assert projection.hours == 12
+
+    def test_its_chart_is_an_accessible_svg_of_the_hours(self) -> None:
+        self.petition.event(kind=TimelineEvent.Kind.GOAL_RAISED, data={"from": 5, "to": 10})
+        self.client.force_login(self.organiser)
+        html = self.client.get(self.url("petition")).content.decode()
+        svg = re.search(r'<svg class="chart" id="chart-hourly".*?</svg>', html, re.S)
+        assert svg is not None
+        assert 'role="img"' in svg.group(0)
+        assert "<title" in svg.group(0)
+        counts = [int(n) for n in re.findall(r'data-count="(\d+)"', svg.group(0))]
+        assert len(counts) == 41  # an hour for each since it opened
+        assert sum(counts) == 4
+        daily = re.search(r'<svg class="chart" id="chart-daily".*?</svg>', html, re.S)
+        assert daily is not None
+        assert sum(int(n) for n in re.findall(r'data-count="(\d+)"', daily.group(0))) == 4
+        assert 'class="mark"' in svg.group(0)
+        assert "Goal raised: 5 → 10" in svg.group(0)
+        assert 'style="' not in html  # the CSP allows no inline styles
+
+    def test_a_draft_has_figures_but_no_controls(self) -> None:
+        draft = self.make_petition(state=Petition.State.DRAFT)
+        self.client.force_login(self.organiser)
+        response = self.client.get(self.url("petition", draft))
+        assert response.status_code == 200
+        assert response.context["count"] == 0
+        assert response.context["confirmation_rate"] is None
+        assert b'action="' + self.url("update-post", draft).encode() not in response.content
+
+
+class GoalTests(DashboardTestCase):
+    def test_it_sets_the_goal_and_the_ladder_on_the_timeline(self) -> None:
+        self.client.force_login(self.organiser)
+        response = self.client.post(self.url("goal"), {"goal": "500", "ladder": "on"})
+        assert response.status_code == 302
+        self.petition.refresh_from_db()
+        assert (self.petition.goal, self.petition.goal_ladder) == (500, True)
+        events = list(self.petition.events.filter(kind=TimelineEvent.Kind.GOAL_RAISED))
+        assert [e.data for e in events] == [
+            {"from": 10, "to": 500},
+            {"from": 500, "to": 500, "ladder": True},
+        ]
+        assert all(e.actor == self.organiser for e in events)
+
+    def test_switching_the_ladder_off_keeps_the_goal(self) -> None:
+        self.petition.goal_ladder = True
+        self.petition.save()
+        self.client.force_login(self.organiser)
+        self.client.post(self.url("goal"), {"goal": "10"})
+        self.petition.refresh_from_db()
+        assert (self.petition.goal, self.petition.goal_ladder) == (10, False)
+        event = self.petition.events.get(kind=TimelineEvent.Kind.GOAL_RAISED)
+        assert event.data["ladder"] is False
+        page = self.client.get(reverse("petitions:detail", args=[self.petition.slug]))
+        assert "Goal ladder switched off" in page.content.decode()
+
+    def test_it_refuses_a_goal_below_one(self) -> None:
+        self.client.force_login(self.organiser)
+        for goal in ("0", "-5", "lots", ""):
+            response = self.client.post(self.url("goal"), {"goal": goal})
+            assert response.status_code == 400
+        self.petition.refresh_from_db()
+        assert self.petition.goal == 10
+        assert not self.petition.events.exists()
+
+    def test_a_draft_goal_is_not_changed_here(self) -> None:
+        draft = self.make_petition(state=Petition.State.DRAFT)
+        self.client.force_login(self.organiser)
+        response = self.client.post(self.url("goal", draft), {"goal": "7"})
+        assert response.status_code == 302
+        draft.refresh_from_db()
+        assert draft.goal == 100
+
+
+class UpdateTests(DashboardTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.opted_in = self.make_signature(
+            self.petition, state=Signature.State.CONFIRMED, email="news@example.org", notify=True
+        )
+        self.make_signature(self.petition, email="pending-news@example.org", notify=True)
+
+    def test_it_posts_an_update_to_the_page_the_timeline_and_opted_in_signers(self) -> None:
+        self.client.force_login(self.organiser)
+        response = self.client.post(
+            self.url("update-post"),
+            {"title": "We met the Minister", "body": "It went **well** & <b>fast</b>."},
+        )
+        assert response.status_code == 302
+        update = PetitionUpdate.objects.get()
+        assert (update.petition, update.posted_by) == (self.petition, self.organiser)
+        event = self.petition.events.get(kind=TimelineEvent.Kind.UPDATE)
+        assert event.data == {"update": update.code, "title": "We met the Minister"}
+        broadcast = Broadcast.objects.get()
+        assert broadcast.key == f"update:{update.code}"
+        assert broadcasts_fan_out() == 1
+        self.work_run()
+        email = self.email_latest()
+        assert email.to == "news@example.org"
+        assert "We met the Minister" in email.subject
+        assert "<strong>well</strong>" in email.body_html
+        assert "<b>" not in email.body_html
+        assert "/updates/unsubscribe/" in email.body_text
+        page = self.client.get(reverse("petitions:detail", args=[self.petition.slug]))
+        html = page.content.decode()
+        assert f'id="update-{update.code}"' in html
+        assert "<strong>well</strong>" in html
+        assert "<b>fast" not in html  # raw HTML in an update is shown as text, never run
+
+    def test_the_email_has_list_unsubscribe_headers(self) -> None:
+        from django.core import mail
+
+        self.client.force_login(self.organiser)
+        self.client.post(self.url("update-post"), {"title": "News", "body": "Body"})
+        broadcasts_fan_out()
+        self.work_run()
+        (message,) = [m for m in mail.outbox if m.to == ["news@example.org"]]
+        url = message.extra_headers["List-Unsubscribe"]
+        assert url.startswith("<http") and "/updates/unsubscribe/" in url
+        assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+    def test_it_refuses_an_empty_or_overlong_update(self) -> None:
+        self.client.force_login(self.organiser)
+        for data in (
+            {"title": "", "body": "text"},
+            {"title": "Title", "body": ""},
+            {"title": "x" * (UPDATE_TITLE_MAX + 1), "body": "text"},
+        ):
+            assert self.client.post(self.url("update-post"), data).status_code == 400
+        assert not PetitionUpdate.objects.exists()
+        assert not Broadcast.objects.exists()
+
+    def test_a_draft_gets_no_updates(self) -> None:
+        draft = self.make_petition(state=Petition.State.DRAFT)
+        self.client.force_login(self.organiser)
+        self.client.post(self.url("update-post", draft), {"title": "T", "body": "B"})
+        assert not PetitionUpdate.objects.exists()
+        assert not OutboundEmail.objects.filter(template="petition-update").exists()
+
+
+class CloseAndVictoryTests(DashboardTestCase):
+    def test_closing_early_stops_signing_and_is_on_the_timeline(self) -> None:
+        self.client.force_login(self.organiser)
+        response = self.client.post(self.url("close"), {"reason": "The Minister agreed."})
+        assert response.status_code == 302
+        self.petition.refresh_from_db()
+        assert self.petition.state == Petition.State.CLOSED
+        event = self.petition.events.get(kind=TimelineEvent.Kind.CLOSED)
+        assert (event.actor, event.note) == (self.organiser, "The Minister agreed.")
+        page = self.client.get(reverse("petitions:detail", args=[self.petition.slug]))
+        assert "The Minister agreed." in page.content.decode()
+
+    def test_closing_needs_a_reason_and_an_open_petition(self) -> None:
+        self.client.force_login(self.organiser)
+        assert self.client.post(self.url("close"), {"reason": ""}).status_code == 400
+        self.petition.refresh_from_db()
+        assert self.petition.state == Petition.State.OPEN
+        closed = self.make_petition(state=Petition.State.CLOSED)
+        response = self.client.post(self.url("close", closed), {"reason": "again"})
+        assert response.status_code == 302
+        assert not closed.events.exists()
+
+    def test_victory_is_declared_once_with_its_story_on_the_page(self) -> None:
+        self.client.force_login(self.organiser)
+        story = "The council *changed* its mind."
+        assert self.client.post(self.url("victory"), {"story": story}).status_code == 302
+        victory = Victory.objects.get()
+        assert (victory.petition, victory.declared_by, victory.story) == (
+            self.petition,
+            self.organiser,
+            story,
+        )
+        event = self.petition.events.get(kind=TimelineEvent.Kind.UPDATE)
+        assert event.data["victory"] is True
+        assert event.note == story
+        self.client.post(self.url("victory"), {"story": "Twice"})
+        assert Victory.objects.count() == 1
+        html = self.client.get(reverse("petitions:detail", args=[self.petition.slug])).content
+        assert b"Victory!" in html
+        assert b"<em>changed</em>" in html
+
+    def test_victory_needs_a_story(self) -> None:
+        self.client.force_login(self.organiser)
+        assert self.client.post(self.url("victory"), {"story": ""}).status_code == 400
+        assert not Victory.objects.exists()
+        assert not self.petition.events.exists()
