@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "tautoko.petitions",
     "tautoko.outbox",
     "tautoko.signers",
+    "tautoko.responses",
+    "tautoko.search",
     "tautoko.core",
     "tautoko.organise",
     "tautoko.moderation",
@@ -351,4 +353,11 @@ TAUTOKO: dict[str, Any] = {
     # New petitions close after this many months by default, and at most after the maximum.
     "PETITION_DEFAULT_MONTHS": 6,
     "PETITION_MAX_MONTHS": 12,
+    # Signature counts at which a petition is owed an official response, and is considered
+    # for a debate (tautoko/responses). Crossing one is recorded once and notifies staff and
+    # the decision maker's contact.
+    "RESPONSE_THRESHOLD": env_int("TAUTOKO_RESPONSE_THRESHOLD", default=10_000, minimum=1),
+    "DEBATE_THRESHOLD": env_int("TAUTOKO_DEBATE_THRESHOLD", default=100_000, minimum=1),
+    # Search results per page (/search).
+    "SEARCH_PAGE_SIZE": 20,
 }

@@ -17,6 +17,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("dev/outbox/", include("tautoko.outbox.urls")),
     # Before the petitions' "/<slug>" routes, which would otherwise take "/privacy".
+    path("", include("tautoko.search.urls")),
+    path("", include("tautoko.responses.urls")),
     path("", include("tautoko.signers.urls")),
     path("", include("tautoko.petitions.urls")),
 ]

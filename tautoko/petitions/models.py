@@ -397,6 +397,10 @@ class TimelineEvent(models.Model):
         REJECTED = "rejected", _("Rejected")
         HIDDEN = "hidden", _("Hidden")
         RESTORED = "restored", _("Restored")
+        THRESHOLD_REACHED = "threshold_reached", _("Threshold reached")
+        RESPONDED = "responded", _("Official response")
+        DEBATE_SCHEDULED = "debate_scheduled", _("Debate scheduled")
+        DEBATED = "debated", _("Debated")
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=24, choices=Kind.choices)

@@ -24,6 +24,7 @@ from tautoko.petitions.models import (
     TallyDelta,
     TimelineEvent,
 )
+from tautoko.responses.services import thresholds_check
 
 
 class SignatureNotFound(Exception):
@@ -347,6 +348,7 @@ def _tallies_fold(*, batch: int) -> int:
     TallyDelta.objects.filter(id__in=[row["id"] for row in deltas]).delete()
     for petition_id, at in sorted(latest.items()):
         goal_check(petition_id=petition_id, at=at)
+        thresholds_check(petition_id=petition_id, at=at)
     return len(deltas)
 
 

@@ -1,0 +1,1 @@
+"""No models: the search index lives beside the petitions table (see fts.py)."""
