@@ -37,6 +37,7 @@ RESERVED_SLUGS = frozenset(
         "static",
         "terms",
         "tautoko",
+        "updates",
         "widget",
     }
 )
