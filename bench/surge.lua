@@ -5,6 +5,11 @@
 -- behaves as a new browser: GET the petition page without cookies (for its CSRF cookie
 -- and form token), then POST the sign form. Every POST's outcome is logged per thread.
 --
+-- Like a browser (static/tautoko/pow.js), it solves the form's proof-of-work before posting:
+-- SHA-256(salt .. n) == challenge for n = 0, 1, 2, ..., with libcrypto's SHA256 through
+-- LuaJIT's FFI. As in a browser, it is solved before the POST is sent, so the sign latency
+-- measured is the server's alone.
+--
 -- Arguments (after `--`): mode (sign|read|mixed) slug out_dir repeat_percent reads_per_sign
 
 local ffi = require("ffi")
@@ -12,6 +17,12 @@ ffi.cdef [[
   typedef struct { long tv_sec; long tv_nsec; } tautoko_timespec;
   int clock_gettime(int clock_id, tautoko_timespec *tp);
 ]]
+ffi.cdef [[
+  unsigned char *SHA256(const unsigned char *data, size_t length, unsigned char *digest);
+]]
+local ok, crypto = pcall(ffi.load, "crypto")
+if not ok then crypto = ffi.load("libcrypto.so.3") end
+local digest = ffi.new("unsigned char[32]")
 local clock = ffi.new("tautoko_timespec")
 local function now_ms()
   ffi.C.clock_gettime(1, clock)
@@ -42,6 +53,70 @@ function init(args)
   pending = nil          -- what the in-flight request was
 end
 
+local function sha256_hex(text)
+  crypto.SHA256(text, #text, digest)
+  local out = {}
+  for i = 0, 31 do out[i + 1] = string.format("%02x", digest[i]) end
+  return table.concat(out)
+end
+
+local b64chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+local b64index = {}
+for i = 1, 64 do b64index[b64chars:sub(i, i)] = i - 1 end
+
+local function b64decode(text)
+  local bits, out = {}, {}
+  text = text:gsub("[^%w%+/]", "")
+  for i = 1, #text do
+    local v = b64index[text:sub(i, i)]
+    for b = 5, 0, -1 do bits[#bits + 1] = math.floor(v / 2 ^ b) % 2 end
+  end
+  for i = 1, #bits - 7, 8 do
+    local byte = 0
+    for b = 0, 7 do byte = byte * 2 + bits[i + b] end
+    out[#out + 1] = string.char(byte)
+  end
+  return table.concat(out)
+end
+
+local function b64encode(text)
+  local out = {}
+  for i = 1, #text, 3 do
+    local a, b, c = text:byte(i, i + 2)
+    local n = a * 65536 + (b or 0) * 256 + (c or 0)
+    local chunk = ""
+    for k = 3, 0, -1 do
+      local index = math.floor(n / 64 ^ k) % 64
+      chunk = chunk .. b64chars:sub(index + 1, index + 1)
+    end
+    if not b then chunk = chunk:sub(1, 2) .. "==" elseif not c then chunk = chunk:sub(1, 3) .. "=" end
+    out[#out + 1] = chunk
+  end
+  return table.concat(out)
+end
+
+local function urlencode(text)
+  return (text:gsub("[^%w%-_%.~]", function(c) return string.format("%%%02X", c:byte()) end))
+end
+
+-- The form's pow field (base64 JSON of an ALTCHA challenge) → the solution to post.
+local function pow_solve(field)
+  local json = b64decode(field)
+  local function str(name) return json:match('"' .. name .. '":"([^"]*)"') end
+  local salt, challenge = str("salt"), str("challenge")
+  local max_number = tonumber(json:match('"maxNumber":(%d+)'))
+  if not (salt and challenge and max_number) then return "" end
+  for n = 0, max_number do
+    if sha256_hex(salt .. n) == challenge then
+      local payload = '{"algorithm":"' .. str("algorithm") .. '","challenge":"' .. challenge ..
+          '","number":' .. n .. ',"salt":"' .. salt .. '","signature":"' .. str("signature") ..
+          '","saltSignature":"' .. str("saltSignature") .. '"}'
+      return b64encode(payload)
+    end
+  end
+  return ""
+end
+
 local function sign_request()
   local email
   if #signed > 0 and math.random(100) <= repeat_percent then
@@ -51,7 +126,8 @@ local function sign_request()
     email = "signer-" .. mode .. "-" .. tid .. "-" .. serial .. "@bench.example"
   end
   local body = "csrfmiddlewaretoken=" .. csrf_token .. "&name=Bench+Signer+" .. tid ..
-      "&email=" .. email .. "&electorate=Wellington+Central&country=NZ&consent=on&source=bench"
+      "&email=" .. email .. "&electorate=Wellington+Central&country=NZ&consent=on&source=bench" ..
+      "&pow=" .. urlencode(pow_solve(pow_field))
   pending = { kind = "sign", email = email, started = now_ms() }
   return wrk.format("POST", sign_path, {
     ["Content-Type"] = "application/x-www-form-urlencoded",
@@ -86,9 +162,10 @@ function response(status, headers, body)
       if name:lower() == "set-cookie" then cookie = value:match("csrftoken=([^;]+)") or cookie end
     end
     local token = body and body:match('name="csrfmiddlewaretoken" value="([^"]+)"')
+    local field = body and body:match('name="pow" value="([^"]+)"')
     log:write("page ", status, " ", string.format("%.3f", elapsed), "\n")
-    if status == 200 and cookie and token then
-      csrf_cookie, csrf_token = cookie, token
+    if status == 200 and cookie and token and field then
+      csrf_cookie, csrf_token, pow_field = cookie, token, field
       step = "sign"
     end
   else

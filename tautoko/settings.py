@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "tautoko.core",
     "tautoko.organise",
     "tautoko.moderation",
+    "tautoko.fraud",
     # The admin site is django-otp's: staff pass two-factor before any admin page.
     "tautoko.core.admin_apps.OTPAdminConfig",
     "django.contrib.auth",
@@ -156,6 +157,19 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The fraud checks' counters and spent proof-of-work challenges: Redis when there is one;
+# else a local-memory cache big enough to remember an hour of challenges at a modest rate
+# (the rate limits then hold across processes through the database: see tautoko/fraud).
+_fraud_cache: dict[str, Any] = (
+    {**CACHES["default"], "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "tautoko") + "-fraud"}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "tautoko-fraud",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+)
+CACHES["fraud"] = _fraud_cache
 
 # --- Passwords and sessions -----------------------------------------------------------------
 # Argon2 for new and changed passwords; the others only verify (and upgrade) older hashes.
@@ -336,6 +350,22 @@ TAUTOKO: dict[str, Any] = {
     # an hour (counted in the cache, which is shared by all processes when it is Redis).
     "MANAGE_LINK_TTL_MINUTES": 60,
     "MANAGE_LINKS_PER_HOUR": 3,
+    # Fraud checks (tautoko/fraud/README.md). Proxies in front of the web server that each
+    # append to X-Forwarded-For; 0 reads only the socket's address.
+    "TRUSTED_PROXIES": env_int("TAUTOKO_TRUSTED_PROXIES", default=0, minimum=0),
+    # Where per-IP rate limits are counted across processes: "cache" (Redis) or "database"
+    # (checked inside the signature's own write; the default without Redis).
+    "RATE_LIMIT_STORE": env_choice(
+        "TAUTOKO_RATE_LIMIT_STORE",
+        default="cache" if REDIS_URL else "database",
+        choices=("cache", "database"),
+    ),
+    # Keyed IP hashes are emptied this many days after signing.
+    "IP_HASH_KEEP_DAYS": env_int("TAUTOKO_IP_HASH_KEEP_DAYS", default=30, minimum=1),
+    # How long a proof-of-work challenge can be solved and sent; how long staff edits to the
+    # fraud settings and rules take to reach every process.
+    "POW_TTL_SECONDS": 3600,
+    "FRAUD_CONFIG_SECONDS": 5,
     # Group commit of signing writes: "auto" (on for SQLite), "1" or "0". See lib/group_commit.
     "GROUP_COMMIT": env_choice("TAUTOKO_GROUP_COMMIT", default="auto", choices=("auto", "1", "0")),
     # Sites that may frame the pages of views marked @embeddable (the widget; see

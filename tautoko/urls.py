@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("tautoko.accounts.urls")),
     path("organise/", include("tautoko.organise.urls")),
     path("moderate/", include("tautoko.moderation.urls")),
+    path("fraud/", include("tautoko.fraud.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("dev/outbox/", include("tautoko.outbox.urls")),
     # Before the petitions' "/<slug>" routes, which would otherwise take "/privacy".

@@ -9,14 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
+import time
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import TestCase, override_settings
 from django.utils import timezone
 
 from tautoko.accounts.models import User
+from tautoko.fraud.checks import fraud_state_forget
+from tautoko.fraud.pow import challenge_new, solution_encode, solve
 from tautoko.lib.email_address import email_canonical
 from tautoko.lib.tokens import code_new, token_digest, token_new
 from tautoko.outbox.models import OutboundEmail
@@ -62,8 +65,11 @@ class TautokoTestCase(TestCase):
         )
 
     def setUp(self) -> None:
-        # Counts and the home page's growth figures live in the (process-wide) cache.
+        # Counts and the home page's growth figures live in the (process-wide) cache; rate
+        # limits, spent challenges and the fraud settings in the fraud cache and memory.
         cache.clear()
+        caches["fraud"].clear()
+        fraud_state_forget()
 
     # --- Builders -----------------------------------------------------------------------------
 
@@ -144,7 +150,8 @@ class TautokoTestCase(TestCase):
         values |= fields
         signature = Signature.objects.create(**values)
         signature.token = token  # type: ignore[attr-defined]
-        if state == Signature.State.CONFIRMED:
+        # A shadow-flagged signature is never counted: no count change for it.
+        if state == Signature.State.CONFIRMED and not signature.flagged:
             TallyDelta.objects.create(
                 petition=petition,
                 electorate=signature.electorate,
@@ -154,6 +161,16 @@ class TautokoTestCase(TestCase):
                 delta=1,
             )
         return signature
+
+    def sign_form(
+        self, petition: Petition, *, issued_seconds_ago: float = 60, **changes: str
+    ) -> dict[str, str]:
+        """What a browser with JavaScript posts: SIGN_FORM_VALID with the proof-of-work of a
+        page loaded ``issued_seconds_ago``, solved (tautoko/fraud/pow.py)."""
+        challenge = challenge_new(
+            petition_id=petition.id, max_number=1000, now=time.time() - issued_seconds_ago
+        )
+        return {**SIGN_FORM_VALID, "pow": solution_encode(challenge, solve(challenge)), **changes}
 
     # --- The worker ---------------------------------------------------------------------------
 

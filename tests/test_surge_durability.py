@@ -19,6 +19,7 @@ from django.test import SimpleTestCase
 
 from tests.realserver import (
     MANAGE,
+    POW_SOLVER,
     ROOT,
     SETUP_SCRIPT,
     SLUG,
@@ -36,7 +37,9 @@ KILL_AFTER_ACKNOWLEDGED = 300
 # Each signing process signs as fast as it can, a new browser per signer, and prints every
 # acknowledged address at once (so the test sees them while the surge goes on). It stops
 # when the server stops answering, or after its time limit.
-SIGNER_SCRIPT = r"""
+SIGNER_SCRIPT = (
+    POW_SOLVER
+    + r"""
 import re, sys, time, urllib.error, urllib.parse, urllib.request
 from http.cookiejar import CookieJar
 
@@ -57,9 +60,10 @@ while time.monotonic() < deadline:
     jar = urllib.request.HTTPCookieProcessor(CookieJar())
     opener = urllib.request.build_opener(jar, NoRedirect)
     try:
-        token = csrf.search(opener.open(f"{base}/{slug}", timeout=10).read().decode()).group(1)
+        page = opener.open(f"{base}/{slug}", timeout=10).read().decode()
+        token = csrf.search(page).group(1)
         form = {"csrfmiddlewaretoken": token, "name": "Surge Signer", "email": email,
-                "electorate": "Epsom", "country": "NZ", "consent": "on"}
+                "electorate": "Epsom", "country": "NZ", "consent": "on", "pow": pow_solve(page)}
         request = urllib.request.Request(
             f"{base}/{slug}/sign", data=urllib.parse.urlencode(form).encode(), method="POST")
         opener.open(request, timeout=10)
@@ -71,6 +75,7 @@ while time.monotonic() < deadline:
     except (OSError, AttributeError):
         break  # the server is gone (or answered with something that is not a page)
 """
+)
 
 STATE_SCRIPT = """
 import json
@@ -87,6 +92,7 @@ if connection.vendor == "sqlite":
 print(json.dumps({
     "emails": rows,
     "confirmed": Signature.objects.filter(petition__slug="surge", state="confirmed").count(),
+    "counted": Signature.objects.filter(petition__slug="surge").counted().count(),
     "pending_deltas": TallyDelta.objects.count(),
     "tally_total": total.count if total else 0,
     "integrity": integrity,
@@ -192,5 +198,12 @@ class SurgeDurabilityTests(SimpleTestCase):
                 assert folded.returncode == 0, folded.stderr
                 state = manage_json(STATE_SCRIPT, env=env)
                 assert state["pending_deltas"] == 0
-                assert state["tally_total"] == state["confirmed"] == len(state["emails"])
+                # Counted (confirmed, not shadow-flagged) equals confirmed: these signers all
+                # solved the proof-of-work from an allow-listed network.
+                assert (
+                    state["tally_total"]
+                    == state["counted"]
+                    == state["confirmed"]
+                    == len(state["emails"])
+                )
                 assert len(state["emails"]) >= len(acknowledged) + 1

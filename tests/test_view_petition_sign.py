@@ -32,7 +32,7 @@ class PetitionSignTests(TautokoTestCase):
         self.signed_url = reverse("petitions:signed", args=[self.petition.slug])
 
     def sign(self, **changes: str) -> object:
-        return self.client.post(self.url, {**SIGN_FORM_VALID, **changes})
+        return self.client.post(self.url, self.sign_form(self.petition, **changes))
 
     # --- Success ------------------------------------------------------------------------------
 

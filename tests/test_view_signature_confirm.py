@@ -14,7 +14,7 @@ from tautoko.petitions.views import (
     MESSAGE_LINK_INVALID,
     MESSAGE_LINK_USED,
 )
-from tests.base import SIGN_FORM_VALID, TautokoTestCase
+from tests.base import TautokoTestCase
 
 
 class SignatureConfirmTests(TautokoTestCase):
@@ -90,7 +90,7 @@ class SignatureConfirmTests(TautokoTestCase):
     def test_the_whole_journey_works_from_the_email(self) -> None:
         self.client.post(
             reverse("petitions:sign", args=[self.petition.slug]),
-            SIGN_FORM_VALID | {"email": "rua@example.org"},
+            self.sign_form(self.petition, email="rua@example.org"),
         )
         self.work_run()
 

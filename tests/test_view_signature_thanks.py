@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tautoko.petitions.models import Signature
-from tests.base import SIGN_FORM_VALID, TautokoTestCase
+from tests.base import TautokoTestCase
 
 
 class SignatureThanksTests(TautokoTestCase):
@@ -50,7 +50,9 @@ class SignatureThanksTests(TautokoTestCase):
         assert "You are signer number 1." in response.content.decode()
 
     def test_the_whole_journey_from_the_sign_form_ends_here(self) -> None:
-        self.client.post(reverse("petitions:sign", args=[self.petition.slug]), SIGN_FORM_VALID)
+        self.client.post(
+            reverse("petitions:sign", args=[self.petition.slug]), self.sign_form(self.petition)
+        )
         self.work_run()
 
         response = self.client.post(self.confirmation_link_latest(), follow=True)

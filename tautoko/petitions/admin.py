@@ -37,10 +37,11 @@ class SignatureAdmin(admin.ModelAdmin):
         "country",
         "source",
         "state",
+        "flagged",
         "created_at",
         "confirmed_at",
     )
-    list_filter = ("state", "source", "petition")
+    list_filter = ("state", "flagged", "source", "petition")
     search_fields = ("name", "email_canonical")
     readonly_fields = (
         "petition",
@@ -57,6 +58,9 @@ class SignatureAdmin(admin.ModelAdmin):
         "consent_version",
         "emails_sent",
         "receipt",
+        "ip_hash",
+        "flagged",
+        "flag_reasons",
     )
     exclude = ("token_hash", "token_expires_at")
 

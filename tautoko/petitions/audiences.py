@@ -17,9 +17,14 @@ def signers_opted_in(args: dict[str, Any], after: int, limit: int) -> list[Recip
     Each email carries its own one-click unsubscribe link, in the body and in the
     List-Unsubscribe headers (the outbox sends ``context["headers"]``).
     """
+    # Shadow-flagged signers too: they must get the same emails as everyone (tautoko/fraud).
     rows = (
-        Signature.objects.counted()
-        .filter(petition_id=args["petition_id"], notify=True, id__gt=after)
+        Signature.objects.filter(
+            state=Signature.State.CONFIRMED,
+            petition_id=args["petition_id"],
+            notify=True,
+            id__gt=after,
+        )
         .exclude(email="")
         .order_by("id")
         .values_list("id", "email", "name", "receipt")[:limit]

@@ -11,6 +11,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from tautoko.fraud.checks import email_is_disposable
+from tautoko.lib.email_address import email_canonical
+
 ERROR_NAME_REQUIRED = _("Enter your name.")
 ERROR_NAME_LETTERS = _("Enter your name using letters.")
 ERROR_NAME_FORMULA = _("A name cannot start with =, +, - or @.")
@@ -19,6 +22,10 @@ ERROR_EMAIL_INVALID = _("Enter a valid email address, like name@example.com.")
 ERROR_ELECTORATE_REQUIRED = _("Choose your electorate, or choose the country you live in.")
 ERROR_COUNTRY_REQUIRED = _("Choose the country you live in.")
 ERROR_CONSENT_REQUIRED = _("Tick the box to agree that we record your signature.")
+ERROR_EMAIL_DISPOSABLE = _(
+    "This address is from a disposable email service. Use an address you will keep: we "
+    "send your confirmation link to it, and later news of the petition if you ask."
+)
 
 _SOURCE = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
@@ -114,6 +121,21 @@ class SignForm(forms.Form):
         error_messages={"required": ERROR_CONSENT_REQUIRED},
     )
     source = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    # The proof-of-work challenge, solved by static/tautoko/pow.js (tautoko/fraud/pow.py).
+    pow = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+    # A honeypot: hidden from people (CSS, aria-hidden, no tab stop); bots fill it in.
+    website = forms.CharField(
+        label=_("Leave this empty"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"]
+        if email_is_disposable(email_canonical(email)):
+            raise forms.ValidationError(ERROR_EMAIL_DISPOSABLE)
+        return email
 
     def clean_name(self) -> str:
         name = " ".join(_CONTROL.sub(" ", self.cleaned_data["name"]).split())

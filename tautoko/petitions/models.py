@@ -257,7 +257,8 @@ class Petition(models.Model):
 
 class SignatureQuerySet(models.QuerySet["Signature"]):
     def counted(self) -> SignatureQuerySet:
-        return self.filter(state=Signature.State.CONFIRMED)
+        """Confirmed and not shadow-flagged: what the count is made of."""
+        return self.filter(state=Signature.State.CONFIRMED, flagged=False)
 
 
 class Signature(models.Model):
@@ -293,6 +294,13 @@ class Signature(models.Model):
     token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
     token_expires_at = models.DateTimeField(null=True, blank=True)
     emails_sent = models.PositiveSmallIntegerField(default=0)
+    # Keyed, truncated hash of the signer's IP address (lib/client_ip), for rate limits and
+    # fraud review; emptied after IP_HASH_KEEP_DAYS by the worker (tautoko/fraud).
+    ip_hash = models.CharField(max_length=16, null=True, blank=True)  # noqa: DJ001 - NULL: dropped
+    # Shadow-flagged by a fraud check: stored and treated like any other signature in what
+    # the signer sees, but never counted. ``flag_reasons`` says which checks, comma-separated.
+    flagged = models.BooleanField(default=False)
+    flag_reasons = models.CharField(max_length=200, blank=True)
     # Public, unguessable reference used in the signer's own URLs (never the row id).
     receipt = models.CharField(max_length=24, unique=True)
 
@@ -312,6 +320,7 @@ class Signature(models.Model):
             models.Index(
                 fields=["petition", "state", "confirmed_at"], name="signature_counted_idx"
             ),
+            models.Index(fields=["petition", "ip_hash", "created_at"], name="signature_ip_idx"),
         ]
 
     def __str__(self) -> str:
@@ -324,6 +333,10 @@ class Signature(models.Model):
         self.confirmed_at = now
         self.token_expires_at = None
         self.save(update_fields=["state", "confirmed_at", "token_expires_at"])
+
+    @property
+    def is_counted(self) -> bool:
+        return self.state == self.State.CONFIRMED and not self.flagged
 
     def token_is_expired(self, *, now: dt.datetime) -> bool:
         return self.token_expires_at is None or self.token_expires_at <= now

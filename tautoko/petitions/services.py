@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -25,6 +27,13 @@ from tautoko.petitions.models import (
     TimelineEvent,
 )
 from tautoko.responses.services import thresholds_check
+
+if TYPE_CHECKING:
+    from tautoko.fraud.checks import RateLimits
+
+# Added to a signature's flag reasons when its IP signed this petition too often (checked
+# here, inside the write, when the rate limits are counted in the database).
+FLAG_RATE_LIMIT = "rate_limit"
 
 
 class SignatureNotFound(Exception):
@@ -69,6 +78,9 @@ class _NewSignature:
     token_hash: str
     token_expires_at: dt.datetime
     receipt: str
+    ip_hash: str | None = None
+    flags: tuple[str, ...] = ()
+    rate_limits: RateLimits | None = None
 
 
 def signature_create(
@@ -81,8 +93,16 @@ def signature_create(
     source: str = "",
     notify: bool = False,
     now: dt.datetime | None = None,
+    ip_hash: str | None = None,
+    flags: Sequence[str] = (),
+    rate_limits: RateLimits | None = None,
 ) -> SignOutcome:
     """Sign a petition, or re-send the link to someone who already signed it.
+
+    ``flags`` are the fraud checks it failed (tautoko/fraud): a flagged signature is
+    stored, emailed and answered like any other, but never counted. ``rate_limits``, when
+    given, are checked against the signatures from ``ip_hash`` inside the write itself, so
+    that they hold across processes without a shared cache.
 
     One short durable write: the signature row and its confirmation email commit together
     (under a surge, in one group with other signatures: lib/group_commit). The unique
@@ -108,6 +128,9 @@ def signature_create(
         token_hash=digest,
         token_expires_at=expires,
         receipt=code_new(),
+        ip_hash=ip_hash,
+        flags=tuple(flags),
+        rate_limits=rate_limits,
     )
     try:
         return durably_batched(_signatures_write, item)
@@ -131,10 +154,17 @@ def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
             existing[(petition_id, signature.email_canonical)] = signature
     created: dict[tuple[int, str], Signature] = {}
     new: list[tuple[_NewSignature, Signature]] = []
+    recent = _recent_by_ip(items)
     for item in items:
         key = (item.petition.id, item.email_canonical)
         if key in existing or key in created:
             continue
+        flags = item.flags
+        if item.ip_hash is not None:
+            times = recent.setdefault((item.petition.id, item.ip_hash), [])
+            if item.rate_limits is not None and _over_limits(times, item.rate_limits, item.now):
+                flags = (*flags, FLAG_RATE_LIMIT)
+            times.append(item.now)
         signature = Signature(
             petition=item.petition,
             name=item.name,
@@ -152,6 +182,9 @@ def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
             token_expires_at=item.token_expires_at,
             emails_sent=1,
             receipt=item.receipt,
+            ip_hash=item.ip_hash,
+            flagged=bool(flags),
+            flag_reasons=",".join(dict.fromkeys(flags))[:200],
         )
         created[key] = signature
         new.append((item, signature))
@@ -176,6 +209,39 @@ def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
             )
             outcomes.append(SignOutcome(signature=signature, created=False, emailed=emailed))
     return outcomes
+
+
+def _recent_by_ip(items: list[_NewSignature]) -> dict[tuple[int, str], list[dt.datetime]]:
+    """When the signatures of the rate-limited items' IPs were made, within their windows:
+    one query per petition, served by the (petition, ip_hash, created_at) index."""
+    wanted: dict[int, set[str]] = {}
+    since: dict[int, dt.datetime] = {}
+    for item in items:
+        if item.rate_limits is None or item.ip_hash is None:
+            continue
+        pid = item.petition.id
+        wanted.setdefault(pid, set()).add(item.ip_hash)
+        window = max(item.rate_limits.burst_seconds, item.rate_limits.sustained_seconds)
+        start = item.now - dt.timedelta(seconds=window)
+        since[pid] = min(since.get(pid, start), start)
+    recent: dict[tuple[int, str], list[dt.datetime]] = {}
+    for pid, hashes in wanted.items():
+        rows = Signature.objects.filter(
+            petition_id=pid, ip_hash__in=hashes, created_at__gt=since[pid]
+        ).values_list("ip_hash", "created_at")
+        for hashed, created_at in rows:
+            if hashed is not None:
+                recent.setdefault((pid, hashed), []).append(created_at)
+    return recent
+
+
+def _over_limits(times: list[dt.datetime], limits: RateLimits, now: dt.datetime) -> bool:
+    burst_start = now - dt.timedelta(seconds=limits.burst_seconds)
+    sustained_start = now - dt.timedelta(seconds=limits.sustained_seconds)
+    return (
+        sum(1 for at in times if at > burst_start) >= limits.burst_limit
+        or sum(1 for at in times if at > sustained_start) >= limits.sustained_limit
+    )
 
 
 def signature_remind(*, signature: Signature, now: dt.datetime | None = None) -> bool:
@@ -258,7 +324,9 @@ def signature_confirm(*, token: str, now: dt.datetime | None = None) -> Signatur
             now,
             None,
         )
-        _tally_delta(signature=signature, delta=1, at=now)
+        # A shadow-flagged signature is confirmed like any other, but never counted.
+        if not signature.flagged:
+            _tally_delta(signature=signature, delta=1, at=now)
         return signature
 
     return durably(write)

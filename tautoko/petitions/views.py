@@ -18,6 +18,7 @@ from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tautoko.fraud import checks as fraud_checks
 from tautoko.lib.email_address import email_canonical
 from tautoko.petitions import services
 from tautoko.petitions.counts import count_current, counts_current
@@ -121,11 +122,13 @@ def _render_petition(
     return render(request, "petitions/detail.html", context, status=status)
 
 
-# The sign form is the same for every visitor but for two values, so the page is rendered
+# The sign form is the same for every visitor but for three values, so the page is rendered
 # once a second per petition and language, and each request only fills in its own CSRF
-# token and share source. Rendering it afresh (a select of ~250 countries) costs ~30 ms.
+# token, share source and proof-of-work challenge. Rendering it afresh (a select of ~250
+# countries) costs ~30 ms.
 _TOKEN_SLOT = "__tautoko_csrf_token__"  # noqa: S105 - a placeholder, not a secret
 _SOURCE_SLOT = "__tautoko_source__"
+_POW_SLOT = "__tautoko_pow__"
 _FORM_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
 
@@ -141,7 +144,11 @@ def _petition_page_template(request: HttpRequest, petition: Petition) -> str:
         return str(entry[1])
     try:
         form = SignForm(
-            initial={"country": settings.TAUTOKO["DEFAULT_COUNTRY"], "source": _SOURCE_SLOT}
+            initial={
+                "country": settings.TAUTOKO["DEFAULT_COUNTRY"],
+                "source": _SOURCE_SLOT,
+                "pow": _POW_SLOT,
+            }
         )
         html = _render_petition(request, petition, form=form, fresh_count=True).content.decode()
         page = _FORM_TOKEN.sub(f'name="csrfmiddlewaretoken" value="{_TOKEN_SLOT}"', html)
@@ -156,8 +163,11 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _petition_or_404(slug)
     page = _petition_page_template(request, petition)
     # source_clean() allows only [a-z0-9_-], so it is safe inside an HTML attribute.
-    page = page.replace(_TOKEN_SLOT, get_token(request)).replace(
-        _SOURCE_SLOT, source_clean(request.GET.get("source", ""))
+    # The challenge is base64 ([A-Za-z0-9+/=]), safe inside an HTML attribute too.
+    page = (
+        page.replace(_TOKEN_SLOT, get_token(request))
+        .replace(_SOURCE_SLOT, source_clean(request.GET.get("source", "")))
+        .replace(_POW_SLOT, fraud_checks.challenge_for(petition_id=petition.id))
     )
     response = HttpResponse(page)
     # Each response carries its visitor's own CSRF token, so only the browser may keep it;
@@ -180,6 +190,15 @@ def petition_sign(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return _render_petition(request, petition, form=form, status=400)
     data = form.cleaned_data
+    # Cheap checks only (tautoko/fraud/checks.py); a failure flags, never refuses, and the
+    # answer below is the same either way.
+    check = fraud_checks.sign_check(
+        request,
+        petition_id=petition.id,
+        email_canonical=email_canonical(data["email"]),
+        pow_value=data["pow"],
+        honeypot=data["website"],
+    )
     outcome = services.signature_create(
         petition=petition,
         name=data["name"],
@@ -188,6 +207,9 @@ def petition_sign(request: HttpRequest, slug: str) -> HttpResponse:
         country=data["country"],
         source=data["source"],
         notify=data["notify"],
+        ip_hash=check.ip_hash,
+        flags=check.flags,
+        rate_limits=check.rate_limits,
     )
     target = reverse("petitions:signed", args=[petition.slug])
     return redirect(target if outcome.created else f"{target}?again=1")

@@ -145,7 +145,9 @@ def signature_withdraw(*, signature: Signature, now: dt.datetime | None = None) 
         if moved:
             signature.refresh_from_db()
             assert signature.confirmed_at is not None
-            _tally_delta(signature=signature, delta=-1, at=signature.confirmed_at)
+            # A shadow-flagged signature was never counted, so leaves no count behind.
+            if not signature.flagged:
+                _tally_delta(signature=signature, delta=-1, at=signature.confirmed_at)
             return True
         # Its confirmation link stops working: the signature is no longer pending.
         moved = Signature.objects.filter(id=signature.id, state=Signature.State.PENDING).update(

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
+from tautoko.fraud.services import fraud_housekeeping
 from tautoko.lib.env import env_int
 from tautoko.outbox.services import broadcasts_fan_out, outbox_deliver
 from tautoko.petitions.services import petitions_close_due, tallies_apply
@@ -61,6 +62,8 @@ class Command(BaseCommand):
                     petitions_close_due()
                     # Retention: anonymise signers of long-closed petitions, drop old links.
                     signers_housekeeping()
+                    # IP hashes dropped after 30 days; the trending report and its alerts.
+                    fraud_housekeeping()
                     next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
             except Exception:
                 # A locked database or a lost connection must not kill the worker: log it and
