@@ -3,7 +3,9 @@ stay exact and each person has one signature per petition.
 
 Hypothesis drives a state machine against the real database and checks it against a small
 model of who signed and who confirmed. Each run happens inside a savepoint that is rolled
-back afterwards. (Withdrawal joins the rules once signers can withdraw.)
+back afterwards. (Withdrawal joins the rules once signers can withdraw.) Some signatures
+are shadow-flagged by a fraud check: they are confirmed like any other, and never counted,
+so the count is always the number of *counted* rows (confirmed and not flagged).
 
 ``make test`` runs a few dozen short runs; ``HYPOTHESIS_PROFILE=ci`` runs many more (see
 tests/conftest.py).
@@ -78,6 +80,7 @@ class SigningMachine(RuleBasedStateMachine):
         # The model: what each person's signature should look like.
         self.signed: set[int] = set()
         self.confirmed: set[int] = set()
+        self.flagged: set[int] = set()
         self.emails: Counter[int] = Counter()
         self.link_expires: dict[int, dt.datetime] = {}
 
@@ -101,19 +104,23 @@ class SigningMachine(RuleBasedStateMachine):
         ordered = sorted(emails, key=lambda email: int(email.key.rsplit(":", 1)[1]))
         return [email.context["confirm_url"].rsplit("/", 1)[1] for email in ordered]
 
+    @property
+    def counted(self) -> set[int]:
+        return self.confirmed - self.flagged
+
     def settled_total(self) -> int:
         row = Tally.objects.filter(petition=self.petition, dimension="total", key="").first()
         return row.count if row else 0
 
     def assert_settled_counts_are_exact(self) -> None:
         confirmed = Signature.objects.counted().filter(petition=self.petition)
-        assert self.settled_total() == confirmed.count() == len(self.confirmed)
+        assert self.settled_total() == confirmed.count() == len(self.counted)
         expected: dict[tuple[str, str], int] = {}
         for dimension in ("electorate", "country", "source"):
             for row in confirmed.values(dimension).annotate(n=Count("id")).order_by():
                 expected[(dimension, str(row[dimension]))] = row["n"]
-        if self.confirmed:
-            expected[("total", "")] = len(self.confirmed)
+        if self.counted:
+            expected[("total", "")] = len(self.counted)
             hours = Counter(
                 at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H")
                 for at in confirmed.values_list("confirmed_at", flat=True)
@@ -130,8 +137,11 @@ class SigningMachine(RuleBasedStateMachine):
         electorate=st.sampled_from(ELECTORATES),
         country=st.sampled_from(COUNTRIES),
         source=st.sampled_from(SOURCES),
+        flagged=st.booleans(),
     )
-    def sign(self, person: int, variant: int, electorate: str, country: str, source: str) -> None:
+    def sign(
+        self, person: int, variant: int, electorate: str, country: str, source: str, flagged: bool
+    ) -> None:
         addresses = PEOPLE[person]
         outcome = signature_create(
             petition=self.petition,
@@ -141,8 +151,12 @@ class SigningMachine(RuleBasedStateMachine):
             country=country,
             source=source,
             now=self.now,
+            # A repeat sign never changes whether the first one was flagged.
+            flags=("honeypot",) if flagged else (),
         )
         assert outcome.created == (person not in self.signed)
+        if outcome.created and flagged:
+            self.flagged.add(person)
         assert outcome.emailed == (self.emails[person] < 5)
         if outcome.emailed:
             self.emails[person] += 1
@@ -193,7 +207,7 @@ class SigningMachine(RuleBasedStateMachine):
     @rule()
     def recount(self) -> None:
         pending = TallyDelta.objects.filter(petition=self.petition).aggregate(n=Sum("delta"))
-        assert petition_recount(petition=self.petition) == len(self.confirmed) - (pending["n"] or 0)
+        assert petition_recount(petition=self.petition) == len(self.counted) - (pending["n"] or 0)
 
     @rule()
     def corrupt_the_total_then_recount(self) -> None:
@@ -213,14 +227,20 @@ class SigningMachine(RuleBasedStateMachine):
 
     @invariant()
     def confirmed_rows_match_the_model(self) -> None:
-        confirmed = Signature.objects.counted().filter(petition=self.petition)
+        counted = Signature.objects.counted().filter(petition=self.petition)
+        expected = {email_canonical(PEOPLE[person][0]) for person in self.counted}
+        assert set(counted.values_list("email_canonical", flat=True)) == expected
+        confirmed = Signature.objects.filter(petition=self.petition, state="confirmed")
         expected = {email_canonical(PEOPLE[person][0]) for person in self.confirmed}
         assert set(confirmed.values_list("email_canonical", flat=True)) == expected
+        flagged = Signature.objects.filter(petition=self.petition, flagged=True)
+        expected = {email_canonical(PEOPLE[person][0]) for person in self.flagged}
+        assert set(flagged.values_list("email_canonical", flat=True)) == expected
 
     @invariant()
-    def settled_plus_waiting_is_the_confirmed_count(self) -> None:
+    def settled_plus_waiting_is_the_counted_count(self) -> None:
         waiting: Any = TallyDelta.objects.filter(petition=self.petition).aggregate(n=Sum("delta"))
-        assert self.settled_total() + (waiting["n"] or 0) == len(self.confirmed)
+        assert self.settled_total() + (waiting["n"] or 0) == len(self.counted)
 
     @invariant()
     def no_one_gets_more_than_five_emails(self) -> None:
