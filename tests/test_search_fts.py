@@ -105,3 +105,20 @@ class FullTextSearchTests(TautokoTestCase):
     def test_the_fts5_expression_quotes_every_word(self) -> None:
         assert fts.fts5_match('lunch" OR title:x') == '"lunch" AND "OR" AND "title" AND "x" *'
         assert fts.fts5_match("  ") is None
+
+
+class IndexRepairTests(TautokoTestCase):
+    def test_lost_triggers_are_put_back_and_the_index_rebuilt(self) -> None:
+        if connection.vendor != "sqlite":
+            return
+        with connection.cursor() as cursor:
+            for trigger in ("ai", "ad", "au"):
+                cursor.execute(f"DROP TRIGGER petitions_petition_fts_{trigger}")
+        petition = self.make_petition(title="Unindexed while the triggers were gone")
+        assert list(petitions_search(search=Search(text="unindexed"))) == []
+
+        fts.index_ensure(connection)
+
+        assert list(petitions_search(search=Search(text="unindexed"))) == [petition]
+        Petition.objects.filter(id=petition.id).update(title="Indexed again")
+        assert list(petitions_search(search=Search(text="again"))) == [petition]

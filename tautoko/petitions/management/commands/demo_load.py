@@ -13,6 +13,7 @@ from tautoko.petitions.demo import (
     demo_load,
     demo_totp,
 )
+from tautoko.responses.demo import demo_responses_load
 
 
 class Command(BaseCommand):
@@ -22,6 +23,9 @@ class Command(BaseCommand):
         if not (settings.DEMO or settings.DEBUG):
             raise CommandError("The demo has known passwords: set TAUTOKO_DEMO=1 to load it.")
         created = demo_load()
+        # Decision makers' pages need petitions past the response threshold: ~20,000
+        # generated signatures, so only here, not in demo_load() (which tests call often).
+        demo_responses_load()
         self.stdout.write(
             ("Loaded" if created else "Kept")
             + f" the demo petition at {settings.SITE_URL}/{DEMO_SLUG}"
@@ -30,6 +34,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Admin: {settings.SITE_URL}/admin/")
         self.stdout.write(f"Organisers: {settings.SITE_URL}/organise/")
         self.stdout.write(f"Moderation queue: {settings.SITE_URL}/moderate/")
+        self.stdout.write(f"Responses (staff): {settings.SITE_URL}/staff/responses/")
+        self.stdout.write(
+            f"The Prime Minister's page: {settings.SITE_URL}/decision-makers/prime-minister"
+        )
         for role, email, _name, _admin in DEMO_USERS:
             self.stdout.write(f"{role}: {email} / {DEMO_PASSWORD}")
         for role in DEMO_TOTP_KEYS:
