@@ -292,3 +292,26 @@ class CloseAndVictoryTests(DashboardTestCase):
         assert self.client.post(self.url("victory"), {"story": ""}).status_code == 400
         assert not Victory.objects.exists()
         assert not self.petition.events.exists()
+
+
+class QuietPetitionChartTests(TautokoTestCase):
+    def test_the_charts_end_at_the_last_signature_when_nobody_signed_lately(self) -> None:
+        long_ago = timezone.now() - dt.timedelta(days=400)
+        petition = self.make_petition(opened_at=long_ago - dt.timedelta(hours=2))
+        for minutes in (0, 5, 65):
+            self.make_signature(
+                petition,
+                state=Signature.State.CONFIRMED,
+                confirmed_at=long_ago + dt.timedelta(minutes=minutes),
+            )
+        self.work_run()
+        petition.event(kind=TimelineEvent.Kind.GOAL_REACHED, at=long_ago, data={"goal": 2})
+        self.client.force_login(self.organiser)
+        context = self.client.get(reverse("organise:petition", args=[petition.slug])).context
+        hourly = context["chart_hourly"]
+        assert sum(bar.count for bar in hourly.bars) == 3
+        assert len(hourly.bars) <= 5
+        assert [mark.label for mark in hourly.marks] == ["Goal reached: 2"]
+        daily = context["chart_daily"]
+        assert sum(bar.count for bar in daily.bars) == 3
+        assert len(daily.bars) <= 2

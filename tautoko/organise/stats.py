@@ -10,7 +10,6 @@ import dataclasses
 import datetime as dt
 import math
 
-from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 from django_countries import countries
@@ -19,9 +18,11 @@ from tautoko.petitions.counts import breakdown
 from tautoko.petitions.models import Petition, Signature, Tally, TimelineEvent
 from tautoko.petitions.services import tally_total
 
-# The projection uses the rate of the last few hours; the hourly chart shows the last two days.
+# The projection uses the rate of the last few hours; the charts show the last two days by
+# the hour and the last four months by the day.
 RATE_WINDOW_HOURS = 6
 HOURLY_CHART_HOURS = 48
+DAILY_CHART_DAYS = 120
 CHART_WIDTH = 720
 CHART_HEIGHT = 240
 CHART_MARGIN = 40
@@ -157,13 +158,21 @@ def chart_events(*, petition: Petition) -> list[TimelineEvent]:
 def chart_hourly(
     *, petition: Petition, hours: dict[dt.datetime, int], events: list[TimelineEvent]
 ) -> Chart:
-    """Signatures in each of the last HOURLY_CHART_HOURS hours (up to closing, if closed)."""
+    """Signatures in each of the last HOURLY_CHART_HOURS hours, up to now (or closing).
+
+    When nobody signed in those hours the chart ends at the last hour anyone did instead,
+    so a quiet petition still shows the burst that made it.
+    """
+    window = dt.timedelta(hours=HOURLY_CHART_HOURS - 1)
     end = petition.closed_at or timezone.now()
     last = end.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
-    first = last - dt.timedelta(hours=HOURLY_CHART_HOURS - 1)
+    latest = max(hours, default=None)
+    if latest is not None and latest < last - window:
+        last = latest
+    first = last - window
     if petition.opened_at:
-        first = max(first, petition.opened_at.astimezone(dt.UTC).replace(minute=0, second=0))
-    first = first.replace(microsecond=0)
+        opened = petition.opened_at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+        first = min(max(first, opened), last)
     slots = []
     moment = first
     while moment <= last:
@@ -181,15 +190,23 @@ def chart_hourly(
 def chart_daily(
     *, petition: Petition, hours: dict[dt.datetime, int], events: list[TimelineEvent]
 ) -> Chart:
-    """Signatures on each local day from opening to today (or to closing)."""
+    """Signatures on each local day from opening to today (or to closing).
+
+    At most DAILY_CHART_DAYS days: the last ones, or those up to the last signature when
+    nobody signed in that long.
+    """
     days: dict[dt.date, int] = {}
     for moment, count in hours.items():
         day = timezone.localtime(moment).date()
         days[day] = days.get(day, 0) + count
+    window = dt.timedelta(days=DAILY_CHART_DAYS - 1)
     end = timezone.localtime(petition.closed_at or timezone.now()).date()
+    latest = max(days, default=None)
+    if latest is not None and latest < end - window:
+        end = latest
     begin_at = petition.opened_at or petition.created_at
     first = min([timezone.localtime(begin_at).date(), *days.keys()])
-    first = max(first, end - dt.timedelta(days=settings.TAUTOKO["PETITION_MAX_MONTHS"] * 31))
+    first = min(max(first, end - window), end)
     slots = []
     day = first
     while day <= end:
