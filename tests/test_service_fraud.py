@@ -147,7 +147,8 @@ class TrendingReportTests(TautokoTestCase):
         self,
     ) -> None:
         petition = self.make_petition()
-        now = timezone.now()
+        # Mid-hour, so that "five minutes later" is the same hour (alerts are once an hour).
+        now = timezone.now().replace(minute=30, second=0, microsecond=0)
         for n in range(20):
             self.make_signature(
                 petition,

@@ -271,6 +271,8 @@ class ShadowFlagCountingTests(FraudSigningTestCase):
             reverse("petitions:thanks", args=[self.petition.slug, bot.receipt])
         )
         assert thanks.status_code == 200
+        # Its number is the one it would have had (the genuine signer confirmed first).
+        assert "You are signer number 2." in thanks.content.decode()
 
 
 class EmailChecksTests(FraudSigningTestCase):

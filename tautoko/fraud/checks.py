@@ -41,6 +41,7 @@ _POW_FLAGS = {
 }
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,21 +57,11 @@ class Snapshot:
     blocked_addresses: frozenset[str]
     loaded_at: float
 
-    @staticmethod
-    def _in(ip: str, networks: tuple[Network, ...]) -> bool:
-        if not networks:
-            return False
-        try:
-            address = ipaddress.ip_address(ip)
-        except ValueError:
-            return False
-        return any(address in network for network in networks)
+    def ip_allowed(self, address: Address | None) -> bool:
+        return address is not None and any(address in n for n in self.allowed_networks)
 
-    def ip_allowed(self, ip: str) -> bool:
-        return self._in(ip, self.allowed_networks)
-
-    def ip_blocked(self, ip: str) -> bool:
-        return self._in(ip, self.blocked_networks)
+    def ip_blocked(self, address: Address | None) -> bool:
+        return address is not None and any(address in n for n in self.blocked_networks)
 
 
 _snapshot: Snapshot | None = None
@@ -257,6 +248,11 @@ def sign_check(
     values = rules.settings
     ip = client_ip(request)
     subject = ip_hash(ip)
+    address: Address | None
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        address = None
     flags: list[str] = []
     if honeypot:
         flags.append(FLAG_HONEYPOT)
@@ -266,14 +262,14 @@ def sign_check(
     if pow_result.issued_at is not None and now - pow_result.issued_at < values.min_fill_seconds:
         flags.append(FLAG_TOO_FAST)
     domain = email_canonical.rpartition("@")[2]
-    if rules.ip_blocked(ip):
+    if rules.ip_blocked(address):
         flags.append(FLAG_BLOCKED_NETWORK)
     if domain in rules.blocked_domains:
         flags.append(FLAG_BLOCKED_DOMAIN)
     if email_canonical in rules.blocked_addresses:
         flags.append(FLAG_BLOCKED_ADDRESS)
     limits: RateLimits | None = None
-    if not (rules.ip_allowed(ip) or email_canonical in rules.allowed_addresses):
+    if not (rules.ip_allowed(address) or email_canonical in rules.allowed_addresses):
         # Without a solved proof-of-work (no JavaScript), a stricter sustained limit.
         solved = pow_result.status == PowStatus.SOLVED
         limits = RateLimits(

@@ -361,7 +361,8 @@ def signer_number(*, signature: Signature) -> int:
         )
         .count()
     )
-    return earlier + same_instant
+    # A shadow-flagged signer is shown the number they would have had, like anyone.
+    return earlier + same_instant + (1 if signature.flagged else 0)
 
 
 # --- Counting ---------------------------------------------------------------------------------
