@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
 from django.test import LiveServerTestCase, override_settings
-from playwright.sync_api import Browser, ConsoleMessage, Page
+from playwright.sync_api import Browser, ConsoleMessage, Error, Page
 
 # Long enough for a slow CI machine, short enough that a broken page fails quickly.
 TIMEOUT_MS = 10_000
@@ -34,7 +35,9 @@ class BrowserTestCase(LiveServerTestCase):
         # Links in emails are built from SITE_URL: they must lead back to this server.
         with override_settings(SITE_URL=self.live_server_url):
             yield
-        context.close()
+        # An interrupted run (Ctrl-C, a CI timeout) may have stopped chromium already.
+        with contextlib.suppress(Error):
+            context.close()
 
     def _console_error_keep(self, message: ConsoleMessage) -> None:
         # A blocked script or style is only reported on the console.

@@ -7,13 +7,14 @@ there is none; CI installs Debian's ``chromium`` package.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Error, sync_playwright
 
 BROWSER_DIRECTORY = Path(__file__).resolve().parent
 SKIP_NO_CHROMIUM = "no chromium found (install Debian's chromium or set CHROMIUM_PATH)"
@@ -62,7 +63,9 @@ def browser() -> Iterator[Browser]:
         try:
             yield launched
         finally:
-            launched.close()
+            # An interrupted run (Ctrl-C, a CI timeout) may have stopped chromium already.
+            with contextlib.suppress(Error):
+                launched.close()
     finally:
         playwright.stop()
         if previous is None:
