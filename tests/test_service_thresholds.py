@@ -38,6 +38,7 @@ class ThresholdTests(ModerationTestCase):
         events = self.petition.events.filter(kind=TimelineEvent.Kind.THRESHOLD_REACHED)
         assert events.count() == 1
         assert events.get().data == {"threshold": "response", "signatures": 3, "count": 3}
+        assert events.get().note == "3 signatures: an official response is due"
 
     def test_staff_and_the_decision_makers_contact_are_emailed_once(self) -> None:
         with tautoko_settings(**LOW):

@@ -25,6 +25,13 @@ from tautoko.responses.models import (
 ANSWERABLE: tuple[str, ...] = (Petition.State.OPEN, Petition.State.CLOSED)
 
 
+# What reaching each threshold means, on the petition's timeline.
+THRESHOLD_NOTES = {
+    Threshold.RESPONSE.value: "an official response is due",
+    Threshold.DEBATE.value: "to be considered for debate",
+}
+
+
 class AlreadyResponded(Exception):
     """The petition already has its official response."""
 
@@ -67,7 +74,7 @@ def thresholds_check(*, petition_id: int, at: dt.datetime) -> list[ThresholdCros
         petition.event(
             kind=TimelineEvent.Kind.THRESHOLD_REACHED,
             at=at,
-            note=f"{levels[name]:,} signatures: {crossing.get_threshold_display()}",
+            note=f"{levels[name]:,} signatures: {THRESHOLD_NOTES[name]}",
             data={"threshold": name, "signatures": levels[name], "count": count},
         )
         emails.threshold_reached_queue(crossing=crossing, recipients=_notified(petition))
