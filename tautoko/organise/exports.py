@@ -25,7 +25,7 @@ FONT = Path(__file__).resolve().parent / "fonts" / "DejaVuSans.ttf"
 # fontTools logs every step of embedding the font's subset at INFO.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
-CSV_HEADER = ["name", "electorate", "country", "signed", "email (only if the signer agreed)"]
+CSV_HEADER = ["name", "electorate", "email (only if the signer agreed to be contacted)"]
 
 
 def signatures_csv_rows(*, petition: Petition) -> Iterator[Sequence[object]]:
@@ -34,11 +34,10 @@ def signatures_csv_rows(*, petition: Petition) -> Iterator[Sequence[object]]:
         Signature.objects.counted()
         .filter(petition=petition)
         .order_by("confirmed_at", "id")
-        .values_list("name", "electorate", "country", "confirmed_at", "notify", "email")
+        .values_list("name", "electorate", "notify", "email")
     )
-    for name, electorate, country, confirmed_at, notify, email in rows.iterator():
-        signed = timezone.localtime(confirmed_at).strftime("%Y-%m-%d %H:%M") if confirmed_at else ""
-        yield row_safe([name, electorate, country, signed, email if notify else ""])
+    for name, electorate, notify, email in rows.iterator():
+        yield row_safe([name, electorate, email if notify else ""])
 
 
 def signatures_csv(*, petition: Petition) -> str:
