@@ -64,5 +64,9 @@ class DecisionMakerPageTests(TautokoTestCase):
             self.client.get(reverse("responses:decision-maker", args=["nobody"])).status_code == 404
         )
 
+    def test_a_petitions_page_links_to_its_decision_maker(self) -> None:
+        html = self.client.get(reverse("petitions:detail", args=[self.waiting.slug])).content
+        assert f'href="{self.url}"'.encode() in html
+
     def test_it_refuses_post(self) -> None:
         assert self.client.post(self.url).status_code == 405
