@@ -130,19 +130,26 @@ def _first_pk(model: type[models.Model]) -> str:
     return str(pk) if pk is not None else "1"
 
 
+def _admin_model(name: str) -> type[models.Model] | None:
+    """The model an admin route is about: app labels and model names may hold underscores,
+    so match against every registered model rather than split the route's name."""
+    from django.contrib import admin
+
+    for model in admin.site._registry:
+        if name.startswith(f"admin:{model._meta.app_label}_{model._meta.model_name}_"):
+            return model
+    return None
+
+
 def route_filler(values: Mapping[str, str]) -> Callable[[str, str], str]:
     """Fill parameters from ``values`` by name; the admin's from the rows in the database."""
 
     def fill(parameter: str, name: str) -> str:
         if parameter in values:
             return values[parameter]
-        admin_route = re.fullmatch(r"admin:(\w+?)_(\w+)_\w+", name)
-        if parameter in ("object_id", "id") and admin_route:
-            try:
-                model = apps.get_model(admin_route.group(1), admin_route.group(2))
-            except LookupError:
-                return "1"
-            return _first_pk(model)
+        admin_model = _admin_model(name)
+        if parameter in ("object_id", "id", "pk") and admin_model is not None:
+            return _first_pk(admin_model)
         if parameter == "app_label":
             return "petitions"
         if parameter == "content_type_id":
