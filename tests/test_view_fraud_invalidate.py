@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
 from tautoko.fraud.forms import ERROR_NO_CRITERION, ERROR_REASON_REQUIRED
@@ -137,3 +137,12 @@ class InvalidateTests(InvalidatePageTestCase):
         response = self.client.get(reverse("fraud:invalidations"))
         assert response.status_code == 200
         assert self.moderator.email in response.content.decode()
+
+
+class ModeratorsGroupTests(InvalidatePageTestCase):
+    def test_the_moderators_group_may_invalidate_in_bulk(self) -> None:
+        group = Group.objects.get(name="Moderators")
+
+        assert group.permissions.filter(
+            content_type__app_label="fraud", codename="invalidate"
+        ).exists()
