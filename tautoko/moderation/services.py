@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -21,6 +22,9 @@ class CheckedOutByOther(Exception):
     def __init__(self, checkout: Checkout) -> None:
         super().__init__(f"checked out by {checkout.moderator} until {checkout.expires_at}")
         self.checkout = checkout
+
+
+MODERATION_SLOW_KEY = "moderation:slow"
 
 
 def moderation_queue() -> QuerySet[Petition]:
@@ -40,6 +44,19 @@ def moderation_queue() -> QuerySet[Petition]:
 
 def overdue_before(*, now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(days=settings.TAUTOKO["MODERATION_TARGET_DAYS"])
+
+
+def moderation_is_slow(*, now: dt.datetime | None = None) -> bool:
+    """Whether a petition has waited in the queue past the target: the public is told so.
+
+    Read through the cache for a minute; it is shown on public pages.
+    """
+    slow = cache.get(MODERATION_SLOW_KEY)
+    if slow is None:
+        limit = overdue_before(now=now or timezone.now())
+        slow = moderation_queue().filter(submitted_at__lte=limit).exists()
+        cache.set(MODERATION_SLOW_KEY, slow, 60)
+    return bool(slow)
 
 
 def checkout_take(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tautoko.moderation.services import moderation_is_slow
 from tautoko.organise import exports, services, stats
 from tautoko.organise.forms import (
     MESSAGE_SLUG_TAKEN,
@@ -110,7 +111,12 @@ def petition_preview(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "organise/preview.html",
-        {"petition": petition, "events": petition.events.all(), "rejection": petition.rejection},
+        {
+            "petition": petition,
+            "events": petition.events.all(),
+            "rejection": petition.rejection,
+            "moderation_slow": moderation_is_slow(),
+        },
     )
 
 

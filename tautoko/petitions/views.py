@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tautoko.fraud import checks as fraud_checks
 from tautoko.lib.email_address import email_canonical
+from tautoko.moderation.services import moderation_is_slow
 from tautoko.petitions import services
 from tautoko.petitions.counts import count_current, counts_current
 from tautoko.petitions.forms import ResendForm, SignForm, source_clean
@@ -88,7 +89,11 @@ def home(request: HttpRequest) -> HttpResponse:
         petition.count = counts.get(petition.id, 0)  # type: ignore[attr-defined]
         petition.growth = growth.get(petition.id, 0)  # type: ignore[attr-defined]
     petitions.sort(key=lambda p: (-p.growth, -p.count, p.title))  # type: ignore[attr-defined]
-    return render(request, "petitions/home.html", {"petitions": petitions[:50]})
+    return render(
+        request,
+        "petitions/home.html",
+        {"petitions": petitions[:50], "moderation_slow": moderation_is_slow()},
+    )
 
 
 def _render_petition(
