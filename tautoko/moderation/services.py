@@ -54,7 +54,7 @@ def moderation_is_slow(*, now: dt.datetime | None = None) -> bool:
     slow = cache.get(MODERATION_SLOW_KEY)
     if slow is None:
         limit = overdue_before(now=now or timezone.now())
-        slow = moderation_queue().filter(submitted_at__lte=limit).exists()
+        slow = moderation_queue().filter(submitted_at__lte=limit).exists()  # type: ignore[misc]
         cache.set(MODERATION_SLOW_KEY, slow, 60)
     return bool(slow)
 
