@@ -195,12 +195,12 @@ def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
         )
         for item, signature in new
     )
-    fresh = {id(signature) for _, signature in new}
     outcomes = []
     for item in items:
         key = (item.petition.id, item.email_canonical)
         signature = existing.get(key) or created[key]
-        if id(signature) in fresh and signature.receipt == item.receipt:
+        # Receipts are random and unique: only the row made for this very request has its own.
+        if signature.receipt == item.receipt:
             outcomes.append(SignOutcome(signature=signature, created=True, emailed=True))
         else:
             # A repeat: of an earlier signature, or of one made in this very batch.
