@@ -390,4 +390,6 @@ TAUTOKO: dict[str, Any] = {
     "DEBATE_THRESHOLD": env_int("TAUTOKO_DEBATE_THRESHOLD", default=100_000, minimum=1),
     # Search results per page (/search).
     "SEARCH_PAGE_SIZE": 20,
+    # Open petitions shown to an organiser as possibly asking for the same as their draft.
+    "SIMILAR_PETITIONS_SHOWN": 5,
 }

@@ -13,6 +13,8 @@ re-indexing when it had to.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from typing import Any
 
@@ -28,6 +30,29 @@ PG_CONFIG = "english"
 # Longest query taken, and most words in it: a search box, not a document.
 QUERY_MAX_LENGTH = 200
 QUERY_MAX_WORDS = 12
+# A "similar petitions" search reads a title and a summary (80 + 300 characters).
+SIMILAR_MAX_LENGTH = 400
+
+# Words that say nothing about what a petition asks for, left out of "similar petitions"
+# searches, where any one word may match: PostgreSQL's English stop words (so that both
+# databases drop the same ones; SQLite's FTS5 has no stop words), te reo Māori particles,
+# and the words nearly every petition uses. (A word list reads best as words.)
+SIMILAR_IGNORED_WORDS = frozenset(
+    """
+    a about above after again against all am an and any are as at be because been before
+    being below between both but by can did do does doing don down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is
+    it its itself just me more most my myself no nor not now of off on once only or other our
+    ours ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we
+    were what when where which while who whom why will with you your yours yourself
+    yourselves
+    ai ana ake atu e hei i ia kei ki ko kua kia ka ma mā me mo mō na nā nei nga ngā no nō
+    o ō ra rā ta tā te tenei tēnei to tō
+    ask asking asks call calling calls government petition petitions please request urge
+    kawanatanga kāwanatanga petihana
+    """.split()  # noqa: SIM905
+)
 
 # The title counts most, then what should happen, then why.
 SEARCH_VECTOR = (
@@ -111,6 +136,34 @@ def query_words(text: str) -> list[str]:
     return re.findall(r"\w+", text[:QUERY_MAX_LENGTH])[:QUERY_MAX_WORDS]
 
 
+def similar_words(text: str) -> list[str]:
+    """The words of a petition's text that say what it is about, for a "similar petitions"
+    search: letters and digits only, each once, without ``SIMILAR_IGNORED_WORDS`` or
+    single letters, at most ``QUERY_MAX_WORDS`` (the first ones: the title's come first)."""
+    words: list[str] = []
+    seen: set[str] = set()
+    for word in re.findall(r"\w+", text[:SIMILAR_MAX_LENGTH]):
+        folded = word.casefold()
+        if len(folded) < 2 or folded in SIMILAR_IGNORED_WORDS or folded in seen:
+            continue
+        seen.add(folded)
+        words.append(word)
+        if len(words) == QUERY_MAX_WORDS:
+            break
+    return words
+
+
+def _fts5_expression(words: list[str], *, any_word: bool) -> str | None:
+    # Each word a quoted string: nothing in it is read as FTS5 syntax.
+    if not words:
+        return None
+    quoted = ['"' + word.replace('"', '""') + '"' for word in words]
+    if any_word:
+        return " OR ".join(quoted)
+    quoted[-1] += " *"
+    return " AND ".join(quoted)
+
+
 def fts5_match(text: str) -> str | None:
     """An FTS5 MATCH expression that finds every word (the last one as a prefix, for
     search-as-you-type), or None when there is nothing to search for.
@@ -118,29 +171,45 @@ def fts5_match(text: str) -> str | None:
     Each word is a quoted string, so nothing the visitor types (quotes, ``*``, ``-``, ``:``,
     parentheses, NEAR, AND, OR, NOT, column filters) is read as FTS5 syntax; the expression
     itself is still passed as a bound parameter."""
-    words = query_words(text)
-    if not words:
-        return None
-    quoted = ['"' + word.replace('"', '""') + '"' for word in words]
-    quoted[-1] += " *"
-    return " AND ".join(quoted)
+    return _fts5_expression(query_words(text), any_word=False)
 
 
-def search_filter(queryset: QuerySet[Any], *, text: str, vendor: str) -> QuerySet[Any]:
+def fts5_match_any(text: str) -> str | None:
+    """An FTS5 MATCH expression that finds any of the ``similar_words`` of ``text`` (whole
+    words, no prefixes), quoted as in ``fts5_match``; None when there is nothing to find."""
+    return _fts5_expression(similar_words(text), any_word=True)
+
+
+def search_filter(
+    queryset: QuerySet[Any], *, text: str, vendor: str, any_word: bool = False
+) -> QuerySet[Any]:
     """``queryset`` narrowed to the petitions that match ``text``, annotated with ``rank``
-    (higher is better). An empty search matches nothing."""
+    (higher is better). An empty search matches nothing.
+
+    By default every word of ``text`` must match (the search box). With ``any_word``, a
+    petition matching any of its ``similar_words`` is found, those matching more of them,
+    and in the title, ranking higher: the "is there already a petition for this?" search,
+    whose text is a whole title and summary."""
     if vendor == "postgresql":
-        words = query_words(text)
+        words = similar_words(text) if any_word else query_words(text)
         if not words:
             return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
-        # plainto_tsquery reads no operators at all: every word must match, as on SQLite.
-        query = SearchQuery(" ".join(words), search_type="plain", config=PG_CONFIG)
+        query: SearchQuery
+        if any_word:
+            # One plainto_tsquery per word, joined with tsquery's OR: still no operators read.
+            query = functools.reduce(
+                operator.or_,
+                (SearchQuery(word, search_type="plain", config=PG_CONFIG) for word in words),
+            )
+        else:
+            # plainto_tsquery reads no operators at all: every word must match, as on SQLite.
+            query = SearchQuery(" ".join(words), search_type="plain", config=PG_CONFIG)
         return (
             queryset.annotate(search_vector=SEARCH_VECTOR)
             .filter(search_vector=query)
             .annotate(rank=SearchRank(F("search_vector"), query))
         )
-    match = fts5_match(text)
+    match = fts5_match_any(text) if any_word else fts5_match(text)
     if match is None:
         return queryset.none().annotate(rank=Value(0.0, output_field=FloatField()))
     # bm25() is lower for better matches; the column weights match PostgreSQL's A, B, C.

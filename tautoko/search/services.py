@@ -6,12 +6,14 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tautoko.petitions.counts import counts_current
 from tautoko.petitions.models import Petition, Tally
 from tautoko.responses.models import Debate, OfficialResponse, Threshold, ThresholdCrossing
 from tautoko.search import fts
@@ -111,3 +113,34 @@ def petitions_search(*, search: Search, now: dt.datetime | None = None) -> Query
     if search.electorate:
         order.append("-local")
     return queryset.order_by(*order, "-settled_count", "-id")
+
+
+@dataclasses.dataclass(frozen=True)
+class SimilarPetition:
+    petition: Petition
+    count: int
+
+
+def petitions_similar_find(
+    *,
+    title: str,
+    summary: str,
+    exclude_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> list[SimilarPetition]:
+    """Open petitions that may already ask for what a draft asks: those sharing words with
+    its title and summary, the best matches first (``TAUTOKO["SIMILAR_PETITIONS_SHOWN"]`` at
+    most), each with its public count. ``exclude_id`` is the draft itself."""
+    queryset: QuerySet[Petition] = Petition.objects.signable(now=now).select_related(
+        "decision_maker"
+    )
+    if exclude_id is not None:
+        queryset = queryset.exclude(id=exclude_id)
+    queryset = fts.search_filter(
+        queryset, text=f"{title}\n{summary}", vendor=connection.vendor, any_word=True
+    )
+    petitions = list(
+        queryset.order_by(F("rank").desc(), "-id")[: settings.TAUTOKO["SIMILAR_PETITIONS_SHOWN"]]
+    )
+    counts = counts_current(petition_ids=[petition.id for petition in petitions])
+    return [SimilarPetition(petition=petition, count=counts[petition.id]) for petition in petitions]
