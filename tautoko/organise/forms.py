@@ -20,6 +20,8 @@ MESSAGE_SLUG_RESERVED = _("That address is reserved for the site's own pages. Ch
 MESSAGE_SLUG_TAKEN = _("Another petition already uses that address. Choose another.")
 MESSAGE_CLOSES_PAST = _("The closing date must be after today.")
 MESSAGE_CLOSES_TOO_LATE = _("A petition can run for at most %(months)s months.")
+MESSAGE_TOO_LONG = _("At most %(limit_value)d characters, please (this has %(show_value)d).")
+MESSAGE_UNKNOWN_DECISION_MAKER = _("Choose a decision maker from the list.")
 
 
 def closes_on_default(*, today: dt.date | None = None) -> dt.date:
@@ -114,6 +116,38 @@ class PetitionForm(forms.Form):
             else closes_on_default(),
             "slug": petition.slug,
         }
+
+
+class PetitionPreviewForm(forms.Form):
+    """What the live preview reads of the petition form while it is being typed: the texts
+    and the decision maker, each optional (a preview of half a petition is still useful),
+    with the same limits as ``PetitionForm``."""
+
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=TITLE_MAX,
+        required=False,
+        error_messages={"max_length": MESSAGE_TOO_LONG},
+    )
+    summary = forms.CharField(
+        label=_("What should happen"),
+        max_length=SUMMARY_MAX,
+        required=False,
+        error_messages={"max_length": MESSAGE_TOO_LONG},
+    )
+    statement = forms.CharField(
+        label=_("Why"),
+        max_length=STATEMENT_MAX,
+        required=False,
+        error_messages={"max_length": MESSAGE_TOO_LONG},
+    )
+    decision_maker = forms.ModelChoiceField(
+        label=_("Who can make it happen"),
+        queryset=DecisionMaker.objects.all(),
+        to_field_name="slug",
+        required=False,
+        error_messages={"invalid_choice": MESSAGE_UNKNOWN_DECISION_MAKER},
+    )
 
 
 # --- Running an open petition -------------------------------------------------------------

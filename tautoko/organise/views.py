@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tautoko.lib.markdown import markdown_render
 from tautoko.moderation.services import moderation_is_slow
 from tautoko.organise import exports, services, stats
 from tautoko.organise.forms import (
@@ -21,11 +22,13 @@ from tautoko.organise.forms import (
     CloseForm,
     GoalForm,
     PetitionForm,
+    PetitionPreviewForm,
     UpdateForm,
     VictoryForm,
 )
 from tautoko.organise.models import PetitionUpdate, Victory
 from tautoko.petitions.models import IllegalTransition, Petition
+from tautoko.search.services import petitions_similar_find
 
 MESSAGE_SUBMITTED = gettext_noop(
     "Sent for moderation. We will email you when a moderator has looked at it."
@@ -104,10 +107,63 @@ def petition_edit(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "organise/edit.html", {"form": form, "petition": petition})
 
 
+def _live_preview(request: HttpRequest, *, draft: Petition | None) -> HttpResponse:
+    """The live preview's fragment for the texts being typed: rendered, never saved.
+
+    A POST, not a GET: the texts (up to 1,500 characters of Markdown) travel in the body,
+    under the CSRF check, and never in URLs that servers and proxies log."""
+    form = PetitionPreviewForm(request.POST)
+    if not form.is_valid():
+        response = render(request, "organise/_live_preview.html", {"form": form}, status=400)
+    else:
+        data = form.cleaned_data
+        response = render(
+            request,
+            "organise/_live_preview.html",
+            {
+                "form": form,
+                "decision_maker": data["decision_maker"],
+                "title": data["title"],
+                "summary": data["summary"],
+                "statement_html": markdown_render(data["statement"]),
+                "similar": petitions_similar_find(
+                    title=data["title"],
+                    summary=data["summary"],
+                    exclude_id=draft.id if draft is not None else None,
+                ),
+            },
+        )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@login_required
+def petition_new_preview(request: HttpRequest) -> HttpResponse:
+    return _live_preview(request, draft=None)
+
+
+@require_POST
+@login_required
+def petition_edit_preview(request: HttpRequest, slug: str) -> HttpResponse:
+    petition = _own_petition_or_404(request, slug)
+    if petition.state != Petition.State.DRAFT:
+        problem = _(MESSAGE_NOT_EDITABLE) % {"state": petition.get_state_display()}
+        return render(request, "organise/_live_preview.html", {"problem": problem}, status=409)
+    return _live_preview(request, draft=petition)
+
+
 @require_GET
 @login_required
 def petition_preview(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _own_petition_or_404(request, slug)
+    similar = (
+        petitions_similar_find(
+            title=petition.title, summary=petition.summary, exclude_id=petition.id
+        )
+        if petition.state == Petition.State.DRAFT
+        else []
+    )
     return render(
         request,
         "organise/preview.html",
@@ -116,6 +172,7 @@ def petition_preview(request: HttpRequest, slug: str) -> HttpResponse:
             "events": petition.events.all(),
             "rejection": petition.rejection,
             "moderation_slow": moderation_is_slow(),
+            "similar": similar,
         },
     )
 
