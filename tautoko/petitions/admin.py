@@ -1,8 +1,18 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
-from tautoko.petitions.models import DecisionMaker, Petition, Signature, Tally, TimelineEvent
+from django.contrib import admin
+from django.http import HttpRequest
+
+from tautoko.petitions.models import (
+    DecisionMaker,
+    Petition,
+    PetitionVersion,
+    Signature,
+    Tally,
+    TimelineEvent,
+)
 
 
 @admin.register(DecisionMaker)
@@ -19,13 +29,31 @@ class TimelineEventInline(admin.TabularInline):
     can_delete = False
 
 
+class PetitionVersionInline(admin.TabularInline):
+    model = PetitionVersion
+    extra = 0
+    fields = readonly_fields = ("number", "created_at", "created_by", "note", "title")
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 @admin.register(Petition)
 class PetitionAdmin(admin.ModelAdmin):
     list_display = ("title", "slug", "state", "goal", "decision_maker", "opened_at", "closes_at")
     list_filter = ("state", "decision_maker")
     search_fields = ("title", "slug", "summary")
-    readonly_fields = ("state", "opened_at", "closed_at", "created_at")
-    inlines = (TimelineEventInline,)
+    readonly_fields = ("state", "version", "opened_at", "closed_at", "created_at")
+    inlines = (PetitionVersionInline, TimelineEventInline)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # Once open, people have signed this text and this decision maker: the text changes
+        # only as a new version (the organiser's edit), which signatures refer to.
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.opened_at is not None:
+            fields += ("title", "summary", "statement", "decision_maker")
+        return fields
 
 
 @admin.register(Signature)

@@ -5,7 +5,7 @@ import datetime as dt
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.safestring import SafeString
@@ -26,6 +26,15 @@ def months_after(moment: dt.datetime, months: int) -> dt.datetime:
 
 class IllegalTransition(Exception):
     """A lifecycle move that the current state does not allow."""
+
+
+class NothingChanged(IllegalTransition):
+    """An edit whose text is the same as the current version's."""
+
+
+def text_normal(text: str) -> str:
+    """Text as it is compared and kept: browsers send CRLF line ends, people stray spaces."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 class DecisionMaker(models.Model):
@@ -67,6 +76,9 @@ class Petition(models.Model):
     VISIBLE: ClassVar[tuple[str, ...]] = (State.OPEN, State.CLOSED, State.REJECTED)
     HIDEABLE: ClassVar[tuple[str, ...]] = (State.OPEN, State.CLOSED, State.REJECTED)
     SIGNABLE: ClassVar[tuple[str, ...]] = (State.OPEN,)
+    # Once open, only the organiser's edits of the text change it, each a new version; a
+    # closed petition's text is what its signers signed, and stays.
+    EDITABLE: ClassVar[tuple[str, ...]] = (State.OPEN,)
 
     slug = models.SlugField(max_length=60, unique=True)
     title = models.CharField(max_length=80)
@@ -96,6 +108,9 @@ class Petition(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     closes_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The number of the current text's version: 1 as it opened, one more for each edit after
+    # (PetitionVersion keeps them all). Pages read the text from this row alone.
+    version = models.PositiveSmallIntegerField(default=1)
 
     objects = PetitionQuerySet.as_manager()
 
@@ -124,8 +139,10 @@ class Petition(models.Model):
             raise IllegalTransition(f"cannot open a petition that is {self.state}")
         self.state = self.State.OPEN
         self.opened_at = now
-        self.save(update_fields=["state", "opened_at"])
-        return self.event(kind=TimelineEvent.Kind.OPENED, at=now, actor=by)
+        with transaction.atomic():
+            self.save(update_fields=["state", "opened_at"])
+            self._version_keep(at=now)
+            return self.event(kind=TimelineEvent.Kind.OPENED, at=now, actor=by)
 
     def close(
         self, *, by: Any = None, now: dt.datetime | None = None, reason: str = ""
@@ -171,14 +188,91 @@ class Petition(models.Model):
         if closes_at is None or closes_at <= now:
             closes_at = months_after(now, limits["PETITION_DEFAULT_MONTHS"])
         closes_at = min(closes_at, latest)
-        self._move(
-            allowed=(self.State.PENDING,),
-            to=self.State.OPEN,
-            verb="approve",
-            opened_at=now,
-            closes_at=closes_at,
+        with transaction.atomic():
+            self._move(
+                allowed=(self.State.PENDING,),
+                to=self.State.OPEN,
+                verb="approve",
+                opened_at=now,
+                closes_at=closes_at,
+            )
+            self._version_keep(at=now)
+            return self.event(kind=TimelineEvent.Kind.OPENED, at=now, actor=by)
+
+    # --- Versions of the text ---------------------------------------------------------------
+
+    def _version_keep(self, *, at: dt.datetime) -> PetitionVersion:
+        """Keep the current text as version ``self.version``, unless it is kept already.
+
+        Opening keeps version 1, written by the organiser. A petition made open some other
+        way (an import, the admin) has no version yet: its first edit keeps it first.
+        """
+        version, _ = PetitionVersion.objects.get_or_create(
+            petition=self,
+            number=self.version,
+            defaults={
+                "title": self.title,
+                "summary": self.summary,
+                "statement": self.statement,
+                "created_at": self.opened_at or at,
+                "created_by_id": self.organiser_id,
+            },
         )
-        return self.event(kind=TimelineEvent.Kind.OPENED, at=now, actor=by)
+        return version
+
+    def revise(
+        self,
+        *,
+        by: Any,
+        title: str,
+        summary: str,
+        statement: str,
+        note: str,
+        now: dt.datetime | None = None,
+    ) -> PetitionVersion:
+        """The organiser changes the text of an open petition: a new version of it.
+
+        Title, "what should happen" and "why" only: the decision maker stays, as people
+        signed a petition to them. The note saying what changed is public, on the timeline
+        and the history page. The change is a conditional UPDATE on the state and the
+        version it starts from, so of two edits made at once only one succeeds.
+        """
+        now = now or timezone.now()
+        if self.state not in self.EDITABLE:
+            raise IllegalTransition(f"cannot edit a petition that is {self.state}")
+        note = note.strip()
+        if not note:
+            raise IllegalTransition("an edit needs a note saying what changed")
+        new = {
+            "title": text_normal(title),
+            "summary": text_normal(summary),
+            "statement": text_normal(statement),
+        }
+        changed = [name for name, text in new.items() if text != text_normal(getattr(self, name))]
+        if not changed:
+            raise NothingChanged("the edit changes nothing")
+        with transaction.atomic():
+            self._version_keep(at=now)
+            number = self.version + 1
+            moved = Petition.objects.filter(
+                id=self.id, state=self.state, version=self.version
+            ).update(version=number, **new)
+            if not moved:
+                raise IllegalTransition("cannot edit this petition: someone else changed it")
+            for name, text in new.items():
+                setattr(self, name, text)
+            self.version = number
+            version = PetitionVersion.objects.create(
+                petition=self, number=number, note=note, created_at=now, created_by=by, **new
+            )
+            self.event(
+                kind=TimelineEvent.Kind.EDITED,
+                at=now,
+                actor=by,
+                note=note,
+                data={"version": number, "fields": changed},
+            )
+        return version
 
     def reject(
         self,
@@ -255,6 +349,46 @@ class Petition(models.Model):
         )
 
 
+VERSION_NOTE_MAX = 200
+
+
+class PetitionVersion(models.Model):
+    """The text of a petition from one moment on: version 1 as it opened, one per edit after.
+
+    The petition row holds the current text too (pages read one row); these rows are its
+    history, and signatures record which of them was current when they were made.
+    """
+
+    petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=80)
+    summary = models.CharField(_("what should happen"), max_length=300)
+    statement = models.TextField(_("why"), max_length=5000, blank=True)
+    # Public: what the organiser changed and why. Empty only for version 1.
+    note = models.CharField(_("what changed"), max_length=VERSION_NOTE_MAX, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["petition", "number"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["petition", "number"], name="petition_version_unique"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="petition_version_from_one"),
+            models.CheckConstraint(
+                condition=Q(number=1) | ~Q(note=""), name="petition_version_edit_has_note"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.petition_id} v{self.number}"
+
+    @property
+    def statement_html(self) -> SafeString:
+        return markdown_render(self.statement)
+
+
 class SignatureQuerySet(models.QuerySet["Signature"]):
     def counted(self) -> SignatureQuerySet:
         """Confirmed and not shadow-flagged: what the count is made of."""
@@ -303,6 +437,9 @@ class Signature(models.Model):
     flag_reasons = models.CharField(max_length=200, blank=True)
     # Public, unguessable reference used in the signer's own URLs (never the row id).
     receipt = models.CharField(max_length=24, unique=True)
+    # The petition's text version that was current when this signature was made
+    # (Petition.version, as the sign view read it; see PetitionVersion).
+    petition_version = models.PositiveSmallIntegerField(default=1)
 
     objects = SignatureQuerySet.as_manager()
 
@@ -410,6 +547,7 @@ class TimelineEvent(models.Model):
         REJECTED = "rejected", _("Rejected")
         HIDDEN = "hidden", _("Hidden")
         RESTORED = "restored", _("Restored")
+        EDITED = "edited", _("Text changed")
         THRESHOLD_REACHED = "threshold_reached", _("Threshold reached")
         RESPONDED = "responded", _("Official response")
         DEBATE_SCHEDULED = "debate_scheduled", _("Debate scheduled")
