@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone, translation
@@ -185,6 +186,7 @@ def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
             ip_hash=item.ip_hash,
             flagged=bool(flags),
             flag_reasons=",".join(dict.fromkeys(flags))[:200],
+            petition_version=item.petition.version,
         )
         created[key] = signature
         new.append((item, signature))
@@ -459,6 +461,23 @@ def petition_goal_set(
             actor=by,
             data={"from": previous, "to": goal},
         )
+
+
+def petition_cache_key(slug: str) -> str:
+    """Where the public pages keep the petition row they read (petitions/views.py)."""
+    return f"petition:slug:{slug}"
+
+
+def petition_cache_forget(*, petition: Petition) -> None:
+    """Drop the cached petition row, once the change to it is committed.
+
+    Pages read the petition through the cache for a second; its page is cached under a key
+    holding the petition's goal, state and version. A change to those shows once the row is
+    read again; dropping it makes that the very next request, in every process when the
+    cache is Redis.
+    """
+    key = petition_cache_key(petition.slug)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def tally_total(*, petition_id: int) -> int:

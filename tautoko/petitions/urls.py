@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("api/v1/petitions/<slug:slug>/count", views.petition_count_json, name="count-json"),
     path("<slug:slug>", views.petition_detail, name="detail"),
+    path("<slug:slug>/history", views.petition_history, name="history"),
     path("<slug:slug>/sign", views.petition_sign, name="sign"),
     path("<slug:slug>/signed", views.petition_signed, name="signed"),
     path("<slug:slug>/confirm/<str:token>", views.signature_confirm, name="confirm"),

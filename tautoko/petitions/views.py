@@ -26,6 +26,7 @@ from tautoko.petitions.counts import count_current, counts_current
 from tautoko.petitions.forms import ResendForm, SignForm, source_clean
 from tautoko.petitions.models import Petition, Signature, Tally, TimelineEvent
 from tautoko.petitions.sharing import petition_share_url, share_links
+from tautoko.petitions.versions import version_entries
 
 # Translated where shown; gettext_noop marks them for makemessages.
 MESSAGE_CLOSED = gettext_noop("This petition is closed: it no longer takes signatures.")
@@ -48,7 +49,7 @@ def _petition_or_404(slug: str) -> Petition:
     (closing, hiding) shows within a second. The closing time itself is exact, because
     ``is_signable()`` compares it with the clock at every request.
     """
-    key = f"petition:slug:{slug}"
+    key = services.petition_cache_key(slug)
     petition = cache.get(key)
     if petition is None:
         petition = (
@@ -138,7 +139,10 @@ _FORM_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 
 
 def _petition_page_template(request: HttpRequest, petition: Petition) -> str:
-    key = f"petition:{petition.id}:page:{petition.goal}:{petition.state}:{get_language()}"
+    key = (
+        f"petition:{petition.id}:page:{petition.goal}:{petition.state}:{petition.version}"
+        f":{get_language()}"
+    )
     entry = cache.get(key)
     now = time.time()
     if entry is not None and entry[0] > now:
@@ -179,6 +183,18 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # the count JSON, which has none, is the part shared caches and CDNs can hold.
     patch_cache_control(response, private=True, max_age=0)
     return response
+
+
+@require_GET
+def petition_history(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every version of the petition's text, newest first, each with what changed."""
+    petition = _petition_or_404(slug)
+    entries = version_entries(list(petition.versions.all()))
+    return render(
+        request,
+        "petitions/history.html",
+        {"petition": petition, "entries": entries[::-1]},
+    )
 
 
 @require_POST
