@@ -7,6 +7,7 @@ import io
 import re
 import zlib
 
+from django.conf import settings
 from django.urls import reverse
 
 from tautoko.lib.spreadsheet import FORMULA_TRIGGERS
@@ -70,11 +71,18 @@ class SignaturesCsvTests(DeliveryTestCase):
             "Aroha Ngata",
             "Te Tai Tokerau",
             "aroha@example.org",
+            "1",
         ]
         assert by_electorate["'+Epsom"][2] == ""
         body = "\n".join(",".join(row) for row in rows)
         assert "quiet@example.org" not in body
         assert "Pending Person" not in body and "Gone Person" not in body
+
+    def test_each_row_says_which_version_of_the_text_was_signed(self) -> None:
+        Signature.objects.filter(name="Aroha Ngata").update(petition_version=2)
+        header, *rows = self.rows()
+        assert header[-1] == "version signed"
+        assert {row[0]: row[-1] for row in rows} == {"Aroha Ngata": "2", "'" + HOSTILE_NAME: "1"}
 
     def test_no_cell_can_run_as_a_formula(self) -> None:
         _, *rows = self.rows()
@@ -129,6 +137,30 @@ class DeliveryPdfTests(DeliveryTestCase):
         assert "Te Tai Tokerau" in text
         assert "Australia" in text
         assert "Closed: delivered" in text
+
+
+class DeliveryPdfVersionTests(TautokoTestCase):
+    def test_a_changed_petitions_pdf_says_which_version_it_holds_and_where_the_rest_are(
+        self,
+    ) -> None:
+        petition = self.make_petition(state=Petition.State.PENDING, title="Kai for kids")
+        petition.approve(by=self.moderator)
+        self.client.force_login(self.organiser)
+        url = reverse("organise:delivery-pdf", args=[petition.slug])
+        assert "version" not in pdf_text(self.client.get(url).content)
+        petition.revise(
+            by=self.organiser,
+            title="Kai for every kid",
+            summary=petition.summary,
+            statement=petition.statement,
+            note="Every kid.",
+        )
+        text = pdf_text(self.client.get(url).content)
+        assert "Kai for every kid" in text
+        assert "This is version 2 of the text: it changed after the petition opened." in text
+        history = settings.SITE_URL + reverse("petitions:history", args=[petition.slug])
+        assert f"Every version, and what changed: {history}" in text
+        assert "Text changed: Every kid." in text
 
 
 def pdf_text(pdf: bytes) -> str:

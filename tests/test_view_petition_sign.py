@@ -347,3 +347,42 @@ class PetitionSignTests(TautokoTestCase):
         self.sign(source="<script>alert(1)</script>")
 
         assert Signature.objects.get().source == ""
+
+
+class SignedVersionTests(TautokoTestCase):
+    """Each signature records the version of the text that was current when it was made."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.petition = self.make_petition(state=Petition.State.PENDING, title="More buses")
+        self.petition.approve(by=self.moderator)
+        self.detail = reverse("petitions:detail", args=[self.petition.slug])
+        self.url = reverse("petitions:sign", args=[self.petition.slug])
+
+    def sign(self, email: str) -> None:
+        response = self.client.post(self.url, self.sign_form(self.petition, email=email))
+        assert response.status_code == 302
+
+    def test_a_signature_made_after_an_edit_records_version_two(self) -> None:
+        self.client.get(self.detail)  # the petition is cached as it is: version 1
+        self.sign("before@example.org")
+
+        organiser = Client()
+        organiser.force_login(self.organiser)
+        with self.captureOnCommitCallbacks(execute=True):
+            response = organiser.post(
+                reverse("organise:revise", args=[self.petition.slug]),
+                {
+                    "title": "More buses after 10 pm",
+                    "summary": self.petition.summary,
+                    "statement": self.petition.statement,
+                    "note": "Said when.",
+                },
+            )
+        assert response.status_code == 302
+
+        assert "More buses after 10 pm" in self.client.get(self.detail).content.decode()
+        self.sign("after@example.org")
+
+        versions = dict(Signature.objects.values_list("email", "petition_version"))
+        assert versions == {"before@example.org": 1, "after@example.org": 2}

@@ -13,6 +13,8 @@ import logging
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from fpdf import FPDF
 from fpdf.fonts import FontFace
@@ -25,7 +27,14 @@ FONT = Path(__file__).resolve().parent / "fonts" / "DejaVuSans.ttf"
 # fontTools logs every step of embedding the font's subset at INFO.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
 
-CSV_HEADER = ["name", "electorate", "email (only if the signer agreed to be contacted)"]
+# "version signed" is the number of the petition's text that was current when the signer
+# signed (its history page shows every version).
+CSV_HEADER = [
+    "name",
+    "electorate",
+    "email (only if the signer agreed to be contacted)",
+    "version signed",
+]
 
 
 def signatures_csv_rows(*, petition: Petition) -> Iterator[Sequence[object]]:
@@ -34,10 +43,10 @@ def signatures_csv_rows(*, petition: Petition) -> Iterator[Sequence[object]]:
         Signature.objects.counted()
         .filter(petition=petition)
         .order_by("confirmed_at", "id")
-        .values_list("name", "electorate", "notify", "email")
+        .values_list("name", "electorate", "notify", "email", "petition_version")
     )
-    for name, electorate, notify, email in rows.iterator():
-        yield row_safe([name, electorate, email if notify else ""])
+    for name, electorate, notify, email, version in rows.iterator():
+        yield row_safe([name, electorate, email if notify else "", version])
 
 
 def signatures_csv(*, petition: Petition) -> str:
@@ -122,6 +131,16 @@ def delivery_pack_pdf(*, petition: Petition) -> bytes:
     pdf.set_font("DejaVu", size=10)
     # The statement's Markdown subset, as plain text: its markup is a few characters.
     pdf.multi_cell(0, 5, petition.statement, new_x="LMARGIN", new_y="NEXT")
+    if petition.version > 1:
+        history = settings.SITE_URL + reverse("petitions:history", args=[petition.slug])
+        pdf.ln(2)
+        pdf.set_font("DejaVu", size=9)
+        for line in (
+            f"This is version {petition.version} of the text: "
+            "it changed after the petition opened.",
+            f"Every version, and what changed: {history}",
+        ):
+            pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     pdf.set_font("DejaVu", size=14)
     count = figures["count"]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tautoko.organise.slugs import SLUG_MAX_LENGTH, slug_is_reserved
-from tautoko.petitions.models import DecisionMaker, Petition, months_after
+from tautoko.petitions.models import VERSION_NOTE_MAX, DecisionMaker, Petition, months_after
 
 TITLE_MAX = 80
 SUMMARY_MAX = 300
@@ -36,7 +36,9 @@ def closes_on_latest(*, today: dt.date | None = None) -> dt.date:
     return months_after(start, settings.TAUTOKO["PETITION_MAX_MONTHS"]).date()
 
 
-class PetitionForm(forms.Form):
+class PetitionTextForm(forms.Form):
+    """The words of a petition, with the same limits for a draft and for an edit once open."""
+
     title = forms.CharField(label=_("Title"), max_length=TITLE_MAX)
     summary = forms.CharField(
         label=_("What should happen"),
@@ -50,6 +52,9 @@ class PetitionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text=_("Up to 1,500 characters. *Emphasis*, **bold**, lists and links work."),
     )
+
+
+class PetitionForm(PetitionTextForm):
     decision_maker = forms.ModelChoiceField(
         label=_("Who can make it happen"),
         queryset=DecisionMaker.objects.all(),
@@ -151,6 +156,32 @@ class PetitionPreviewForm(forms.Form):
 
 
 # --- Running an open petition -------------------------------------------------------------
+
+MESSAGE_NOTHING_CHANGED = _(
+    "This is the text as it stands: change the title or the text, or leave it as it is."
+)
+
+
+class RevisionForm(PetitionTextForm):
+    """An edit of an open petition's text, with a public note saying what changed."""
+
+    note = forms.CharField(
+        label=_("What changed, and why (shown publicly)"),
+        max_length=VERSION_NOTE_MAX,
+        help_text=_(
+            "For example: “Corrected the date of the council vote.” It is shown with the "
+            "new version on the petition's timeline and history."
+        ),
+    )
+
+    @staticmethod
+    def initial_for(petition: Petition) -> dict[str, Any]:
+        return {
+            "title": petition.title,
+            "summary": petition.summary,
+            "statement": petition.statement,
+        }
+
 
 UPDATE_TITLE_MAX = 120
 UPDATE_BODY_MAX = 5000

@@ -16,8 +16,14 @@ from tautoko.organise.models import PetitionUpdate, Victory
 from tautoko.organise.slugs import slug_suggest
 from tautoko.outbox.services import broadcast_queue
 from tautoko.petitions.audiences import SIGNERS_OPTED_IN
-from tautoko.petitions.models import DecisionMaker, IllegalTransition, Petition, TimelineEvent
-from tautoko.petitions.services import petition_goal_set
+from tautoko.petitions.models import (
+    DecisionMaker,
+    IllegalTransition,
+    Petition,
+    PetitionVersion,
+    TimelineEvent,
+)
+from tautoko.petitions.services import petition_cache_forget, petition_goal_set
 
 # Updates and victories belong to petitions that people can see and have signed.
 RUNNING = (Petition.State.OPEN, Petition.State.CLOSED)
@@ -97,6 +103,30 @@ def petition_draft_update(
 
 
 # --- Running an open petition -------------------------------------------------------------
+
+
+@transaction.atomic
+def petition_revise(
+    *,
+    petition: Petition,
+    by: Any,
+    title: str,
+    summary: str,
+    statement: str,
+    note: str,
+    now: dt.datetime | None = None,
+) -> PetitionVersion:
+    """Change the text of an open petition: a new version, on its timeline and history.
+
+    Raises ``NothingChanged`` when the text is the current one, ``IllegalTransition`` when
+    the petition is not open (or changed meanwhile). Its public pages read it through the
+    cache, which is dropped once the new version is committed.
+    """
+    version = petition.revise(
+        by=by, title=title, summary=summary, statement=statement, note=note, now=now
+    )
+    petition_cache_forget(petition=petition)
+    return version
 
 
 def petition_goal_change(

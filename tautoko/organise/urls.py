@@ -12,6 +12,7 @@ urlpatterns = [
     path("<slug:slug>/", views.petition_preview, name="preview"),
     path("<slug:slug>/edit", views.petition_edit, name="edit"),
     path("<slug:slug>/edit/preview", views.petition_edit_preview, name="edit-preview"),
+    path("<slug:slug>/revise", views.petition_revise, name="revise"),
     path("<slug:slug>/submit", views.petition_submit, name="submit"),
     path("<slug:slug>/dashboard", views.petition_dashboard, name="petition"),
     path("<slug:slug>/goal", views.petition_goal, name="goal"),

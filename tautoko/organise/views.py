@@ -18,22 +18,31 @@ from tautoko.lib.markdown import markdown_render
 from tautoko.moderation.services import moderation_is_slow
 from tautoko.organise import exports, services, stats
 from tautoko.organise.forms import (
+    MESSAGE_NOTHING_CHANGED,
     MESSAGE_SLUG_TAKEN,
     CloseForm,
     GoalForm,
     PetitionForm,
     PetitionPreviewForm,
+    RevisionForm,
     UpdateForm,
     VictoryForm,
 )
 from tautoko.organise.models import PetitionUpdate, Victory
-from tautoko.petitions.models import IllegalTransition, Petition
+from tautoko.petitions.models import IllegalTransition, NothingChanged, Petition
 from tautoko.search.services import petitions_similar_find
 
 MESSAGE_SUBMITTED = gettext_noop(
     "Sent for moderation. We will email you when a moderator has looked at it."
 )
 MESSAGE_NOT_EDITABLE = gettext_noop("Only drafts can be changed; this petition is %(state)s.")
+MESSAGE_NOT_REVISABLE = gettext_noop(
+    "Only an open petition's text can be changed; this petition is %(state)s."
+)
+MESSAGE_REVISED = gettext_noop(
+    "Saved as version %(number)s. The petition page says it changed, and its history "
+    "shows what changed."
+)
 MESSAGE_NOT_SUBMITTABLE = gettext_noop("Only drafts can be sent; this petition is %(state)s.")
 MESSAGE_NOT_RUNNING = gettext_noop(
     "That is only possible once the petition is open; this petition is %(state)s."
@@ -87,6 +96,9 @@ def petition_new(request: HttpRequest) -> HttpResponse:
 @login_required
 def petition_edit(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _own_petition_or_404(request, slug)
+    if petition.state in Petition.EDITABLE and request.method == "GET":
+        # Once open, only the text changes, as a new version: that has a page of its own.
+        return redirect("organise:revise", slug=petition.slug)
     if petition.state != Petition.State.DRAFT:
         messages.error(request, _(MESSAGE_NOT_EDITABLE) % {"state": petition.get_state_display()})
         return redirect("organise:preview", slug=petition.slug)
@@ -151,6 +163,40 @@ def petition_edit_preview(request: HttpRequest, slug: str) -> HttpResponse:
         problem = _(MESSAGE_NOT_EDITABLE) % {"state": petition.get_state_display()}
         return render(request, "organise/_live_preview.html", {"problem": problem}, status=409)
     return _live_preview(request, draft=petition)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def petition_revise(request: HttpRequest, slug: str) -> HttpResponse:
+    """Change an open petition's text: each change is a new version, with a public note."""
+    petition = _own_petition_or_404(request, slug)
+    if petition.state not in Petition.EDITABLE:
+        if petition.state == Petition.State.DRAFT:
+            return redirect("organise:edit", slug=petition.slug)
+        return _not_revisable(request, petition)
+    if request.method == "GET":
+        form = RevisionForm(initial=RevisionForm.initial_for(petition))
+        return render(request, "organise/revise.html", {"form": form, "petition": petition})
+    form = RevisionForm(request.POST)
+    if form.is_valid():
+        try:
+            version = services.petition_revise(
+                petition=petition, by=request.user, **form.cleaned_data
+            )
+        except NothingChanged:
+            form.add_error(None, MESSAGE_NOTHING_CHANGED)
+        except IllegalTransition:
+            petition.refresh_from_db()
+            return _not_revisable(request, petition)
+        else:
+            messages.success(request, _(MESSAGE_REVISED) % {"number": version.number})
+            return redirect("organise:preview", slug=petition.slug)
+    return render(request, "organise/revise.html", {"form": form, "petition": petition}, status=400)
+
+
+def _not_revisable(request: HttpRequest, petition: Petition) -> HttpResponse:
+    messages.error(request, _(MESSAGE_NOT_REVISABLE) % {"state": petition.get_state_display()})
+    return redirect("organise:preview", slug=petition.slug)
 
 
 @require_GET
