@@ -258,6 +258,17 @@ class EraseTests(ManagePageTestCase):
         assert "No signatures are recorded for this address." in page
 
 
+class SignedVersionTests(ManagePageTestCase):
+    def test_the_page_says_which_version_was_signed_once_the_text_changed(self) -> None:
+        page = self.client.get(self.url("manage")).content.decode()
+        assert "You signed version" not in page
+
+        Petition.objects.filter(id=self.footpaths.id).update(version=2)
+        page = self.client.get(self.url("manage")).content.decode()
+        assert "You signed version 1 of its text." in page
+        assert reverse("petitions:history", args=[self.footpaths.slug]) in page
+
+
 class ExportTests(ManagePageTestCase):
     def test_it_downloads_everything_held_about_the_address_as_json(self) -> None:
         response = self.client.get(self.url("export"))
@@ -275,6 +286,15 @@ class ExportTests(ManagePageTestCase):
         assert by_title["More buses"]["consent_version"]
         assert "consented_at" in by_title["More buses"]
         assert self.someone_else.receipt not in response.content.decode()
+
+    def test_it_says_which_version_of_each_petitions_text_was_signed(self) -> None:
+        Signature.objects.filter(id=self.confirmed.id).update(petition_version=2)
+
+        data = json.loads(self.client.get(self.url("export")).content)
+
+        by_title = {s["petition"]["title"]: s for s in data["signatures"]}
+        assert by_title["Fix the footpaths"]["petition_version"] == 2
+        assert by_title["More buses"]["petition_version"] == 1
 
     def test_it_includes_the_emails_sent_to_the_address(self) -> None:
         self.client.post(reverse("signers:request"), {"email": SIGNER})

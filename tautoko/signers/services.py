@@ -250,6 +250,8 @@ def signer_export(*, link: ManageLink, now: dt.datetime | None = None) -> dict[s
         "signatures": [
             {
                 "petition": {"slug": s.petition.slug, "title": s.petition.title},
+                # The number of the petition's text that was current when this was signed.
+                "petition_version": s.petition_version,
                 "name": s.name,
                 "email": s.email,
                 "electorate": s.electorate,
