@@ -376,6 +376,8 @@ TAUTOKO: dict[str, Any] = {
     # Petitions wait at most this many days in the moderation queue before they show as
     # overdue.
     "MODERATION_TARGET_DAYS": env_int("TAUTOKO_MODERATION_TARGET_DAYS", default=7, minimum=1),
+    # Organisers' edits of open petitions are listed in the moderation queue this long.
+    "MODERATION_RECENT_EDITS_DAYS": 14,
     # How long a moderator's checkout of a petition lasts without being renewed.
     "MODERATION_CHECKOUT_MINUTES": env_int(
         "TAUTOKO_MODERATION_CHECKOUT_MINUTES", default=15, minimum=1

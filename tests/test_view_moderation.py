@@ -222,3 +222,61 @@ class ReviewAndActionTests(ModerationTestCase):
     def test_an_unknown_petition_is_a_404(self) -> None:
         assert self.client.get(reverse("moderation:review", args=["nope"])).status_code == 404
         assert self.client.post(reverse("moderation:approve", args=["nope"])).status_code == 404
+
+
+class EditedPetitionTests(ModerationTestCase):
+    """Organisers' edits of open petitions are in front of moderators, who may hide them."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.petition = self.make_petition(state=Petition.State.PENDING, title="Save the kākā")
+        self.petition.approve(by=self.moderator)
+        staff_login(self.client, self.moderator)
+
+    def revise(self, *, title: str, note: str, now: dt.datetime | None = None) -> None:
+        self.petition.revise(
+            by=self.organiser,
+            title=title,
+            summary=self.petition.summary,
+            statement=self.petition.statement,
+            note=note,
+            now=now,
+        )
+
+    def test_the_queue_lists_recent_edits_newest_first(self) -> None:
+        self.revise(title="Save the kākā and the kea", note="Added the kea.")
+        self.revise(title="Old edit", note="Long ago.", now=timezone.now() - dt.timedelta(days=30))
+        response = self.client.get(reverse("moderation:queue"))
+        html = response.content.decode()
+        assert "Recently edited" in html
+        assert [v.number for v in response.context["edits"]] == [2]
+        assert "Added the kea." in html and "Long ago." not in html
+        assert "Rawiri Organiser" in html
+        review = reverse("moderation:review", args=[self.petition.slug])
+        assert f"{review}#version-2" in html
+
+    def test_the_queue_has_no_edits_section_without_edits(self) -> None:
+        html = self.client.get(reverse("moderation:queue")).content.decode()
+        assert "Recently edited" not in html
+
+    def test_the_review_page_shows_the_versions_and_what_changed(self) -> None:
+        self.revise(title="Save the kea", note="The kākā is safe.")
+        html = self.client.get(reverse("moderation:review", args=[self.petition.slug])).content
+        page = html.decode()
+        assert "Versions of the text (now version 2)" in page
+        assert "The kākā is safe." in page
+        assert "<del>" in page and "<ins>" in page
+        assert "Hide" in page  # as for any open petition
+
+    def test_an_edited_petition_can_be_hidden_as_today(self) -> None:
+        self.revise(title="Something else entirely", note="Changed it.")
+        response = self.client.post(
+            reverse("moderation:hide", args=[self.petition.slug]), {"reason": "Bait and switch"}
+        )
+        assert response.status_code == 302
+        self.petition.refresh_from_db()
+        assert self.petition.state == Petition.State.HIDDEN
+        assert (
+            self.client.get(reverse("petitions:history", args=[self.petition.slug])).status_code
+            == 404
+        )

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tautoko.moderation import emails
 from tautoko.moderation.models import Checkout, RejectionReason
-from tautoko.petitions.models import Petition, TimelineEvent
+from tautoko.petitions.models import Petition, PetitionVersion, TimelineEvent
 
 
 class CheckedOutByOther(Exception):
@@ -39,6 +39,20 @@ def moderation_queue() -> QuerySet[Petition]:
         .annotate(submitted_at=Subquery(submitted))
         .select_related("decision_maker", "organiser", "checkout__moderator")
         .order_by("submitted_at", "id")
+    )
+
+
+def edits_recent(*, now: dt.datetime | None = None) -> QuerySet[PetitionVersion]:
+    """Organisers' edits of open petitions in the last MODERATION_RECENT_EDITS_DAYS, newest
+    first: an approved text can change, so moderators look again (and may hide it)."""
+    since = (now or timezone.now()) - dt.timedelta(
+        days=settings.TAUTOKO["MODERATION_RECENT_EDITS_DAYS"]
+    )
+    return (
+        PetitionVersion.objects.filter(number__gt=1, created_at__gte=since)
+        .exclude(petition__state=Petition.State.DRAFT)
+        .select_related("petition", "created_by")
+        .order_by("-created_at", "-id")
     )
 
 

@@ -21,6 +21,7 @@ from tautoko.moderation import services
 from tautoko.moderation.forms import HideForm, RejectForm, RestoreForm
 from tautoko.moderation.models import PERMISSION_MODERATE, Checkout
 from tautoko.petitions.models import IllegalTransition, Petition
+from tautoko.petitions.versions import version_entries
 
 MESSAGE_CHECKED_OUT = gettext_noop("%(moderator)s is reviewing this petition until %(until)s.")
 MESSAGE_ILLEGAL = gettext_noop("That cannot be done to a petition that is %(state)s.")
@@ -55,7 +56,14 @@ def queue(request: HttpRequest) -> HttpResponse:
         petition.live_checkout = checkout if checkout and checkout.is_live(now=now) else None  # type: ignore[attr-defined]
     hidden = Petition.objects.filter(state=Petition.State.HIDDEN).order_by("title")
     return render(
-        request, "moderation/queue.html", {"petitions": petitions, "hidden": hidden, "now": now}
+        request,
+        "moderation/queue.html",
+        {
+            "petitions": petitions,
+            "hidden": hidden,
+            "edits": services.edits_recent(now=now)[:100],
+            "now": now,
+        },
     )
 
 
@@ -70,6 +78,8 @@ def _render_review(
         "checkout": live,
         "mine": live is not None and live.moderator_id == request.user.pk,
         "events": petition.events.select_related("actor"),
+        "entries": version_entries(list(petition.versions.select_related("created_by")))[::-1],
+        "show_author": True,
         "reject_form": forms.get("reject_form") or RejectForm(),
         "hide_form": forms.get("hide_form") or HideForm(),
         "restore_form": forms.get("restore_form") or RestoreForm(),
