@@ -394,4 +394,7 @@ TAUTOKO: dict[str, Any] = {
     "SEARCH_PAGE_SIZE": 20,
     # Open petitions shown to an organiser as possibly asking for the same as their draft.
     "SIMILAR_PETITIONS_SHOWN": 5,
+    # Confirmed sponsors a submitted petition gathers through its sponsor link before it
+    # enters the moderation queue (tautoko/organise); 0 sends it straight to the queue.
+    "SPONSORS_REQUIRED": env_int("TAUTOKO_SPONSORS_REQUIRED", default=5, minimum=0),
 }

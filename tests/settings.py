@@ -15,3 +15,7 @@ os.environ.setdefault("TAUTOKO_VAR_DIR", os.path.join(tempfile.gettempdir(), "ta
 from tautoko.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast hashing in tests only
+
+# Most tests submit petitions straight to the moderation queue, as with sponsors switched off;
+# the sponsor tests ask for sponsors with tautoko_settings(SPONSORS_REQUIRED=...).
+TAUTOKO = {**TAUTOKO, "SPONSORS_REQUIRED": 0}  # noqa: F405

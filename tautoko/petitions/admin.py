@@ -45,6 +45,8 @@ class PetitionAdmin(admin.ModelAdmin):
     list_filter = ("state", "decision_maker")
     search_fields = ("title", "slug", "summary")
     readonly_fields = ("state", "version", "opened_at", "closed_at", "created_at")
+    # The sponsor link's secrets: never shown, never edited by hand.
+    exclude = ("sponsor_link_nonce", "sponsor_link_hash")
     inlines = (PetitionVersionInline, TimelineEventInline)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from django_countries import countries
 
 from tautoko.fraud.checks import email_is_disposable
 from tautoko.lib.email_address import email_canonical
+from tautoko.petitions.models import Signature
 
 ERROR_NAME_REQUIRED = _("Enter your name.")
 ERROR_NAME_LETTERS = _("Enter your name using letters.")
@@ -81,10 +82,14 @@ def electorate_names() -> tuple[str, ...]:
     return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
+# Sources the site sets itself, which no share link may claim.
+RESERVED_SOURCES = frozenset({Signature.SOURCE_SPONSOR})
+
+
 def source_clean(value: str) -> str:
     """A share link's source code, or "" for anything that is not one."""
     value = (value or "").strip().lower()
-    return value if _SOURCE.fullmatch(value) else ""
+    return value if _SOURCE.fullmatch(value) and value not in RESERVED_SOURCES else ""
 
 
 class SignForm(forms.Form):

@@ -13,7 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from tautoko.lib.markdown import markdown_render
+from tautoko.lib.tokens import code_new, token_derived, token_digest
 from tautoko.petitions.goals import goal_next
+
+# The purpose of the derived token in a petition's sponsor link (lib/tokens.token_derived).
+SPONSOR_LINK_PURPOSE = "sponsor-link"
 
 
 def months_after(moment: dt.datetime, months: int) -> dt.datetime:
@@ -66,6 +70,7 @@ class PetitionQuerySet(models.QuerySet["Petition"]):
 class Petition(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        SPONSORING = "sponsoring", _("Gathering sponsors")
         PENDING = "pending", _("Awaiting moderation")
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
@@ -79,6 +84,12 @@ class Petition(models.Model):
     # Once open, only the organiser's edits of the text change it, each a new version; a
     # closed petition's text is what its signers signed, and stays.
     EDITABLE: ClassVar[tuple[str, ...]] = (State.OPEN,)
+    # Not yet the moderators' business: the organiser's draft, and a petition still
+    # gathering its sponsors.
+    BEFORE_MODERATION: ClassVar[tuple[str, ...]] = (State.DRAFT, State.SPONSORING)
+    # A sponsor's confirmation still counts once the petition has its sponsors: while it
+    # waits for moderation, and once it is open (a late confirmation then counts like any).
+    SPONSOR_CONFIRMABLE: ClassVar[tuple[str, ...]] = (State.SPONSORING, State.PENDING)
 
     slug = models.SlugField(max_length=60, unique=True)
     title = models.CharField(max_length=80)
@@ -111,6 +122,11 @@ class Petition(models.Model):
     # The number of the current text's version: 1 as it opened, one more for each edit after
     # (PetitionVersion keeps them all). Pages read the text from this row alone.
     version = models.PositiveSmallIntegerField(default=1)
+    # The sponsor link (/sponsor/<token>): its token is derived from this nonce with a key
+    # only the site holds (lib/tokens.token_derived), so the organiser can be shown it
+    # again; only its SHA-256 is stored, to find the petition by it.
+    sponsor_link_nonce = models.CharField(max_length=32, blank=True)
+    sponsor_link_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     objects = PetitionQuerySet.as_manager()
 
@@ -170,10 +186,81 @@ class Petition(models.Model):
             setattr(self, name, value)
 
     def submit(self, *, by: Any, now: dt.datetime | None = None) -> TimelineEvent:
-        """The organiser sends a draft to the moderation queue."""
+        """The organiser sends a draft on: to gather sponsors through its sponsor link when
+        the site asks for sponsors (``SPONSORS_REQUIRED``), else to the moderation queue."""
         now = now or timezone.now()
-        self._move(allowed=(self.State.DRAFT,), to=self.State.PENDING, verb="submit")
-        return self.event(kind=TimelineEvent.Kind.SUBMITTED, at=now, actor=by)
+        required = sponsors_required()
+        if not required:
+            self._move(allowed=(self.State.DRAFT,), to=self.State.PENDING, verb="submit")
+            return self.event(kind=TimelineEvent.Kind.SUBMITTED, at=now, actor=by)
+        nonce = code_new()
+        self._move(
+            allowed=(self.State.DRAFT,),
+            to=self.State.SPONSORING,
+            verb="submit",
+            sponsor_link_nonce=nonce,
+            sponsor_link_hash=token_digest(_sponsor_link_token(nonce)),
+        )
+        return self.event(
+            kind=TimelineEvent.Kind.SPONSORING, at=now, actor=by, data={"required": required}
+        )
+
+    def sponsors_complete(self, *, now: dt.datetime | None = None) -> TimelineEvent:
+        """Enough sponsors have confirmed: the petition joins the moderation queue.
+
+        Refused while fewer than ``SPONSORS_REQUIRED`` have confirmed (shadow-flagged ones
+        do not count). The move is the conditional UPDATE of ``_move``, so of the sponsors
+        confirming at once only one moves it. The event is a "submitted" one, which is when
+        the queue counts its wait from.
+        """
+        now = now or timezone.now()
+        if self.state != self.State.SPONSORING:
+            raise IllegalTransition(
+                f"cannot complete the sponsors of a petition that is {self.state}"
+            )
+        required = sponsors_required()
+        confirmed = self.sponsors_confirmed()
+        if confirmed < required:
+            raise IllegalTransition(f"only {confirmed} of {required} sponsors have confirmed")
+        self._move(allowed=(self.State.SPONSORING,), to=self.State.PENDING, verb="queue")
+        return self.event(
+            kind=TimelineEvent.Kind.SUBMITTED,
+            at=now,
+            note=f"{confirmed} sponsors confirmed",
+            data={"sponsors": confirmed, "required": required},
+        )
+
+    def sponsor_link_token(self) -> str | None:
+        """The token of the sponsor link, to show the organiser; None when it has none, or
+        when the site's secret key changed since it was made (its link no longer works)."""
+        if not self.sponsor_link_nonce or not self.sponsor_link_hash:
+            return None
+        token = _sponsor_link_token(self.sponsor_link_nonce)
+        return token if token_digest(token) == self.sponsor_link_hash else None
+
+    def sponsor_link_renew(self) -> str:
+        """Replace the sponsor link (the old one stops working); return the new token.
+
+        Only while the petition gathers sponsors: signatures already made stay, and so do
+        their confirmation links, which do not depend on the sponsor link.
+        """
+        if self.state != self.State.SPONSORING:
+            raise IllegalTransition(
+                f"cannot renew the sponsor link of a petition that is {self.state}"
+            )
+        nonce = code_new()
+        token = _sponsor_link_token(nonce)
+        moved = Petition.objects.filter(id=self.id, state=self.State.SPONSORING).update(
+            sponsor_link_nonce=nonce, sponsor_link_hash=token_digest(token)
+        )
+        if not moved:
+            raise IllegalTransition("cannot renew the sponsor link: someone else changed it")
+        self.sponsor_link_nonce, self.sponsor_link_hash = nonce, token_digest(token)
+        return token
+
+    def sponsors_confirmed(self) -> int:
+        """Sponsors who confirmed and count (not shadow-flagged), from the rows themselves."""
+        return Signature.objects.counted().sponsors().filter(petition_id=self.id).count()
 
     def approve(self, *, by: Any, now: dt.datetime | None = None) -> TimelineEvent:
         """A moderator opens a pending petition for signatures.
@@ -349,6 +436,17 @@ class Petition(models.Model):
         )
 
 
+def sponsors_required() -> int:
+    """How many confirmed sponsors a submitted petition needs; 0 when sponsors are off."""
+    required = settings.TAUTOKO["SPONSORS_REQUIRED"]
+    assert isinstance(required, int) and required >= 0, "SPONSORS_REQUIRED: an integer >= 0"
+    return required
+
+
+def _sponsor_link_token(nonce: str) -> str:
+    return token_derived(purpose=SPONSOR_LINK_PURPOSE, nonce=nonce)
+
+
 VERSION_NOTE_MAX = 200
 
 
@@ -394,6 +492,10 @@ class SignatureQuerySet(models.QuerySet["Signature"]):
         """Confirmed and not shadow-flagged: what the count is made of."""
         return self.filter(state=Signature.State.CONFIRMED, flagged=False)
 
+    def sponsors(self) -> SignatureQuerySet:
+        """Signatures made through a petition's sponsor link."""
+        return self.filter(source=Signature.SOURCE_SPONSOR)
+
 
 class Signature(models.Model):
     class State(models.TextChoices):
@@ -401,6 +503,10 @@ class Signature(models.Model):
         CONFIRMED = "confirmed", _("Confirmed")
         INVALIDATED = "invalidated", _("Invalidated")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    # The source of a sponsor's signature: reserved, never taken from a share link's code
+    # (petitions.forms.source_clean), so only the sponsor page makes sponsors.
+    SOURCE_SPONSOR: ClassVar[str] = "sponsor"
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="signatures")
     name = models.CharField(max_length=100)
@@ -475,6 +581,10 @@ class Signature(models.Model):
     def is_counted(self) -> bool:
         return self.state == self.State.CONFIRMED and not self.flagged
 
+    @property
+    def is_sponsor(self) -> bool:
+        return self.source == self.SOURCE_SPONSOR
+
     def token_is_expired(self, *, now: dt.datetime) -> bool:
         return self.token_expires_at is None or self.token_expires_at <= now
 
@@ -537,6 +647,7 @@ class TallyDelta(models.Model):
 class TimelineEvent(models.Model):
     class Kind(models.TextChoices):
         CREATED = "created", _("Created")
+        SPONSORING = "sponsoring", _("Gathering sponsors")
         SUBMITTED = "submitted", _("Sent for moderation")
         OPENED = "opened", _("Opened for signatures")
         SHARED = "shared", _("Shared")
