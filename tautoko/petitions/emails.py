@@ -23,17 +23,23 @@ def _base_context(signature: Signature) -> dict[str, str]:
 def confirmation_build(
     *, signature: Signature, token: str, sequence: int, language: str | None = None
 ) -> OutboundEmail:
-    """Ask the signer to confirm: the link opens a page with a Confirm button."""
+    """Ask the signer to confirm: the link opens a page with a Confirm button.
+
+    A sponsor's link is the sponsor pages' own (tautoko/organise): the petition has no
+    public page before it opens.
+    """
+    if signature.is_sponsor:
+        template = "confirm-sponsor"
+        confirm_path = reverse("sponsors:confirm", args=[token])
+    else:
+        template = "confirm-signature"
+        confirm_path = reverse("petitions:confirm", args=[signature.petition.slug, token])
     return email_build(
         key=f"signature:{signature.id}:{sequence}",
         to=signature.email,
-        template="confirm-signature",
+        template=template,
         language=language or translation.get_language() or settings.LANGUAGE_CODE,
-        context={
-            **_base_context(signature),
-            "confirm_url": settings.SITE_URL
-            + reverse("petitions:confirm", args=[signature.petition.slug, token]),
-        },
+        context={**_base_context(signature), "confirm_url": settings.SITE_URL + confirm_path},
     )
 
 
@@ -49,10 +55,19 @@ def already_signed_queue(
     *, signature: Signature, sequence: int, language: str | None = None
 ) -> None:
     """Tell someone who signs again that their signature already counts."""
+    context = _base_context(signature)
+    template = "already-signed"
+    if signature.is_sponsor:
+        # Their own thanks page, which shows how the sponsors are going (and leads to the
+        # public page once the petition opens).
+        template = "already-sponsored"
+        context["sponsor_url"] = settings.SITE_URL + reverse(
+            "sponsors:thanks", args=[signature.receipt]
+        )
     email_queue(
         key=f"signature:{signature.id}:{sequence}",
         to=signature.email,
-        template="already-signed",
+        template=template,
         language=language or translation.get_language() or settings.LANGUAGE_CODE,
-        context=_base_context(signature),
+        context=context,
     )
