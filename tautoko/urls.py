@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("tautoko.accounts.urls")),
     path("organise/", include("tautoko.organise.urls")),
+    path("sponsor/", include("tautoko.organise.sponsor_urls")),
     path("moderate/", include("tautoko.moderation.urls")),
     path("fraud/", include("tautoko.fraud.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

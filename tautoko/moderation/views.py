@@ -34,9 +34,10 @@ moderator_required = staff_required(PERMISSION_MODERATE)
 
 
 def _petition_or_404(slug: str) -> Petition:
-    # Drafts are the organiser's own until they are submitted.
+    # Drafts are the organiser's own until they are submitted, and a petition gathering
+    # sponsors comes to the moderators only once it has them.
     return get_object_or_404(
-        Petition.objects.exclude(state=Petition.State.DRAFT).select_related(
+        Petition.objects.exclude(state__in=Petition.BEFORE_MODERATION).select_related(
             "decision_maker", "organiser"
         ),
         slug=slug,

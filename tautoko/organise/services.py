@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from tautoko.lib.group_commit import durably
 from tautoko.lib.markdown import markdown_render
-from tautoko.lib.tokens import code_new
+from tautoko.lib.tokens import code_new, token_digest
+from tautoko.organise import emails
 from tautoko.organise.models import PetitionUpdate, Victory
 from tautoko.organise.slugs import slug_suggest
 from tautoko.outbox.services import broadcast_queue
@@ -21,9 +24,20 @@ from tautoko.petitions.models import (
     IllegalTransition,
     Petition,
     PetitionVersion,
+    Signature,
     TimelineEvent,
+    sponsors_required,
 )
-from tautoko.petitions.services import petition_cache_forget, petition_goal_set
+from tautoko.petitions.services import (
+    SignOutcome,
+    petition_cache_forget,
+    petition_goal_set,
+    signature_confirm,
+    signature_create,
+)
+
+if TYPE_CHECKING:
+    from tautoko.fraud.checks import RateLimits
 
 # Updates and victories belong to petitions that people can see and have signed.
 RUNNING = (Petition.State.OPEN, Petition.State.CLOSED)
@@ -100,6 +114,131 @@ def petition_draft_update(
     except IntegrityError as error:
         raise SlugTaken from error
     return petition
+
+
+# --- Sponsors -----------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class SponsorStatus:
+    """What the organiser's pages show of a petition's sponsors."""
+
+    confirmed: int
+    required: int
+    # The token of the sponsor link; None when the link is gone (a new secret key).
+    token: str | None
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.required - self.confirmed)
+
+
+def sponsor_status(*, petition: Petition) -> SponsorStatus:
+    return SponsorStatus(
+        confirmed=petition.sponsors_confirmed(),
+        required=sponsors_required(),
+        token=petition.sponsor_link_token(),
+    )
+
+
+def petition_for_sponsor_link(*, token: str) -> Petition | None:
+    """The petition whose sponsor link holds ``token``, in whatever state it is now."""
+    if not token:
+        return None
+    return (
+        Petition.objects.select_related("decision_maker")
+        .filter(sponsor_link_hash=token_digest(token))
+        .first()
+    )
+
+
+def sponsor_sign(
+    *,
+    petition: Petition,
+    name: str,
+    email: str,
+    electorate: str,
+    country: str,
+    notify: bool = False,
+    now: dt.datetime | None = None,
+    ip_hash: str | None = None,
+    flags: tuple[str, ...] = (),
+    rate_limits: RateLimits | None = None,
+) -> SignOutcome:
+    """A sponsor signs through the sponsor link.
+
+    A sponsor's signature is an ordinary signature of the petition, made by the ordinary
+    signing service (so de-duplicated, emailed, fraud-checked and later counted exactly as
+    any), marked by its source. Someone who signs again is told so and sent their link
+    again, as on the public form.
+    """
+    if petition.state != Petition.State.SPONSORING:
+        raise IllegalTransition(f"cannot sponsor a petition that is {petition.state}")
+    return signature_create(
+        petition=petition,
+        name=name,
+        email=email,
+        electorate=electorate,
+        country=country,
+        source=Signature.SOURCE_SPONSOR,
+        notify=notify,
+        now=now,
+        ip_hash=ip_hash,
+        flags=flags,
+        rate_limits=rate_limits,
+    )
+
+
+def sponsor_confirm(*, token: str, now: dt.datetime | None = None) -> Signature:
+    """Confirm a sponsor's signature (the ordinary confirmation), then move the petition
+    to the moderation queue if this was the confirmation it was waiting for."""
+    now = now or timezone.now()
+    signature = signature_confirm(token=token, now=now)
+    if signature.is_sponsor:
+        sponsors_check(petition_id=signature.petition_id, now=now)
+    return signature
+
+
+def sponsors_check(*, petition_id: int, now: dt.datetime | None = None) -> bool:
+    """Send a petition gathering sponsors to the moderation queue once enough have
+    confirmed, with its timeline event and the organiser's email; return whether it moved.
+
+    Runs in a transaction after the confirmation's own has committed: of two sponsors
+    confirming at once, the later check sees both confirmations, and the conditional UPDATE
+    in ``Petition.sponsors_complete`` lets only one check move it (and email the organiser).
+    """
+    now = now or timezone.now()
+
+    def move() -> bool:
+        petition = (
+            Petition.objects.select_related("organiser")
+            .filter(id=petition_id, state=Petition.State.SPONSORING)
+            .first()
+        )
+        if petition is None:
+            return False
+        try:
+            event = petition.sponsors_complete(now=now)
+        except IllegalTransition:
+            # Not enough sponsors yet, or another check moved it first.
+            return False
+        emails.sponsored_queue(petition=petition, event=event, sponsors=event.data["sponsors"])
+        return True
+
+    return durably(move)
+
+
+def sponsoring_complete_due(*, now: dt.datetime | None = None) -> int:
+    """Queue every petition gathering sponsors that has enough; return how many moved.
+
+    The worker's safety net: for a confirmation whose own check never ran (the process
+    stopped between the two commits), and for petitions that need fewer sponsors since the
+    site lowered ``SPONSORS_REQUIRED`` (0: all of them).
+    """
+    ids = list(
+        Petition.objects.filter(state=Petition.State.SPONSORING).values_list("id", flat=True)
+    )
+    return sum(sponsors_check(petition_id=petition_id, now=now) for petition_id in ids)
 
 
 # --- Running an open petition -------------------------------------------------------------

@@ -34,6 +34,7 @@ RESERVED_SLUGS = frozenset(
         "privacy",
         "search",
         "signup",
+        "sponsor",
         "static",
         "terms",
         "tautoko",

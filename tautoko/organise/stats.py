@@ -31,6 +31,7 @@ CHART_MARGIN = 40
 # moderation: so thresholds crossed and responses are marked as soon as they are recorded.
 CHART_EVENT_KINDS_LEFT_OUT = (
     TimelineEvent.Kind.CREATED,
+    TimelineEvent.Kind.SPONSORING,
     TimelineEvent.Kind.SUBMITTED,
     TimelineEvent.Kind.SHARED,
     TimelineEvent.Kind.REJECTED,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<slug:slug>/edit/preview", views.petition_edit_preview, name="edit-preview"),
     path("<slug:slug>/revise", views.petition_revise, name="revise"),
     path("<slug:slug>/submit", views.petition_submit, name="submit"),
+    path("<slug:slug>/sponsor-link", views.sponsor_link_renew, name="sponsor-link-renew"),
     path("<slug:slug>/dashboard", views.petition_dashboard, name="petition"),
     path("<slug:slug>/goal", views.petition_goal, name="goal"),
     path("<slug:slug>/updates", views.update_post, name="update-post"),

@@ -1,15 +1,20 @@
-"""Organiser pages: a petition from first draft to the moderation queue.
+"""Organiser pages: a petition from first draft, through its sponsors, to the moderation
+queue; then its dashboard.
 
 Every page needs a login and shows only the organiser's own petitions: someone else's
-petition is a 404, the same as one that does not exist.
+petition is a 404, the same as one that does not exist. (The sponsors' own pages are public:
+sponsor_views.py.)
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,11 +34,22 @@ from tautoko.organise.forms import (
     VictoryForm,
 )
 from tautoko.organise.models import PetitionUpdate, Victory
-from tautoko.petitions.models import IllegalTransition, NothingChanged, Petition
+from tautoko.petitions.models import IllegalTransition, NothingChanged, Petition, Signature
 from tautoko.search.services import petitions_similar_find
 
 MESSAGE_SUBMITTED = gettext_noop(
     "Sent for moderation. We will email you when a moderator has looked at it."
+)
+MESSAGE_SPONSORING = gettext_noop(
+    "Now share your sponsor link. Once %(required)s sponsors have confirmed, your petition "
+    "goes to the moderators."
+)
+MESSAGE_SPONSOR_LINK_RENEWED = gettext_noop(
+    "Your sponsor link is new: the old one no longer works. Sponsors who already signed stay."
+)
+MESSAGE_SPONSOR_LINK_NOT_RENEWABLE = gettext_noop(
+    "The sponsor link can only be replaced while the petition gathers sponsors; this "
+    "petition is %(state)s."
 )
 MESSAGE_NOT_EDITABLE = gettext_noop("Only drafts can be changed; this petition is %(state)s.")
 MESSAGE_NOT_REVISABLE = gettext_noop(
@@ -66,12 +82,25 @@ def _own_petition_or_404(request: HttpRequest, slug: str) -> Petition:
 @require_GET
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
+    sponsors = Count(
+        "signatures",
+        filter=Q(
+            signatures__source=Signature.SOURCE_SPONSOR,
+            signatures__state=Signature.State.CONFIRMED,
+            signatures__flagged=False,
+        ),
+    )
     petitions = (
         Petition.objects.filter(organiser_id=request.user.pk)
         .select_related("decision_maker")
+        .annotate(sponsors_confirmed_count=sponsors)
         .order_by("-created_at")
     )
-    return render(request, "organise/dashboard.html", {"petitions": petitions})
+    return render(
+        request,
+        "organise/dashboard.html",
+        {"petitions": petitions, "sponsors_required": settings.TAUTOKO["SPONSORS_REQUIRED"]},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -210,17 +239,26 @@ def petition_preview(request: HttpRequest, slug: str) -> HttpResponse:
         if petition.state == Petition.State.DRAFT
         else []
     )
-    return render(
-        request,
-        "organise/preview.html",
-        {
-            "petition": petition,
-            "events": petition.events.all(),
-            "rejection": petition.rejection,
-            "moderation_slow": moderation_is_slow(),
-            "similar": similar,
-        },
-    )
+    context: dict[str, object] = {
+        "petition": petition,
+        "events": petition.events.all(),
+        "rejection": petition.rejection,
+        "moderation_slow": moderation_is_slow(),
+        "similar": similar,
+        "sponsors_required": settings.TAUTOKO["SPONSORS_REQUIRED"],
+    }
+    if petition.state == Petition.State.SPONSORING:
+        status = services.sponsor_status(petition=petition)
+        context["sponsors"] = status
+        if status.token is not None:
+            context["sponsor_url"] = settings.SITE_URL + reverse(
+                "sponsors:page", args=[status.token]
+            )
+    response = render(request, "organise/preview.html", context)
+    # The page may hold the sponsor link: not for other sites (Referer) or shared caches.
+    response["Referrer-Policy"] = "same-origin"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_POST
@@ -234,7 +272,30 @@ def petition_submit(request: HttpRequest, slug: str) -> HttpResponse:
             request, _(MESSAGE_NOT_SUBMITTABLE) % {"state": petition.get_state_display()}
         )
         return redirect("organise:preview", slug=petition.slug)
-    messages.success(request, _(MESSAGE_SUBMITTED))
+    if petition.state == Petition.State.SPONSORING:
+        messages.success(
+            request, _(MESSAGE_SPONSORING) % {"required": settings.TAUTOKO["SPONSORS_REQUIRED"]}
+        )
+    else:
+        messages.success(request, _(MESSAGE_SUBMITTED))
+    return redirect("organise:preview", slug=petition.slug)
+
+
+@require_POST
+@login_required
+def sponsor_link_renew(request: HttpRequest, slug: str) -> HttpResponse:
+    """Replace the sponsor link, when the old one went where it should not (or stopped
+    working because the site's secret key changed)."""
+    petition = _own_petition_or_404(request, slug)
+    try:
+        petition.sponsor_link_renew()
+    except IllegalTransition:
+        messages.error(
+            request,
+            _(MESSAGE_SPONSOR_LINK_NOT_RENEWABLE) % {"state": petition.get_state_display()},
+        )
+        return redirect("organise:preview", slug=petition.slug)
+    messages.success(request, _(MESSAGE_SPONSOR_LINK_RENEWED))
     return redirect("organise:preview", slug=petition.slug)
 
 

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,7 +26,14 @@ from tautoko.lib.email_address import email_canonical
 from tautoko.lib.tokens import code_new
 from tautoko.moderation.services import moderators_group_ensure, rejection_reasons_seed
 from tautoko.petitions.forms import electorate_names
-from tautoko.petitions.models import DecisionMaker, Petition, Signature, TallyDelta, TimelineEvent
+from tautoko.petitions.models import (
+    DecisionMaker,
+    Petition,
+    Signature,
+    TallyDelta,
+    TimelineEvent,
+    sponsors_required,
+)
 from tautoko.petitions.services import tallies_apply
 
 DEMO_SLUG = "saysorryjohn"
@@ -43,6 +51,7 @@ DEMO_TOTP_KEYS = {
     "moderator": "74617574616b6f2d64656d6f2d6d6f6465726174",
 }
 QUEUED_SLUG = "fund-school-lunches"
+SPONSORING_SLUG = "predator-free-backyards"
 NZ = ZoneInfo("Pacific/Auckland")
 DAY = dt.date(2015, 11, 11)
 LAUNCH = dt.datetime(2015, 11, 11, 12, 40, tzinfo=NZ)
@@ -250,7 +259,82 @@ def demo_queue(*, organiser: User, decision_maker: DecisionMaker) -> None:
         created_at=now - dt.timedelta(days=2),
     )
     petition.event(kind=TimelineEvent.Kind.CREATED, at=petition.created_at, actor=organiser)
-    petition.submit(by=organiser, now=now - dt.timedelta(days=1))
+    submitted = now - dt.timedelta(days=1)
+    petition.submit(by=organiser, now=submitted)
+    if petition.state == Petition.State.SPONSORING:
+        # Its sponsors signed and confirmed within hours; the last one sent it to the queue.
+        _demo_sponsors(petition, count=sponsors_required(), start=submitted)
+        # Imported here: the organise app builds on this one.
+        from tautoko.organise.services import sponsors_check
+
+        sponsors_check(petition_id=petition.id, now=submitted + dt.timedelta(hours=4))
+
+
+def demo_sponsoring(*, organiser: User, decision_maker: DecisionMaker) -> None:
+    """A petition still gathering sponsors, so the organiser's page shows a sponsor link."""
+    if Petition.objects.filter(slug=SPONSORING_SLUG).exists():
+        return
+    required = sponsors_required()
+    if not required:
+        return  # sponsors are off: a submitted petition goes straight to the queue
+    now = timezone.now()
+    petition = Petition.objects.create(
+        slug=SPONSORING_SLUG,
+        title="Predator-free backyards by 2030",
+        summary="We ask the Prime Minister to fund a free trap for every household that "
+        "asks for one.",
+        statement=(
+            "Rats, stoats and possums kill millions of native birds every year. Backyard "
+            "trapping works where people **live**, and a free trap is the step most "
+            "households are waiting for."
+        ),
+        decision_maker=decision_maker,
+        organiser=organiser,
+        goal=1_000,
+        closes_at=now + dt.timedelta(days=180),
+        created_at=now - dt.timedelta(hours=6),
+    )
+    petition.event(kind=TimelineEvent.Kind.CREATED, at=petition.created_at, actor=organiser)
+    submitted = now - dt.timedelta(hours=3)
+    petition.submit(by=organiser, now=submitted)
+    _demo_sponsors(petition, count=min(2, required - 1), start=submitted)
+
+
+def _demo_sponsors(petition: Petition, *, count: int, start: dt.datetime) -> None:
+    """``count`` confirmed sponsors, signed and confirmed after ``start``: ordinary
+    signatures of the petition, with the count changes confirming writes."""
+    electorates = list(electorate_names())
+    for index in range(count):
+        first, last = FIRST_NAMES[index % len(FIRST_NAMES)], LAST_NAMES[index % len(LAST_NAMES)]
+        email = f"{first}.{last}.sponsor{index}@example.org".lower()
+        signed = start + dt.timedelta(minutes=20 * index + 5)
+        confirmed = signed + dt.timedelta(minutes=3)
+        signature = Signature.objects.create(
+            petition=petition,
+            name=f"{first} {last}",
+            email=email,
+            email_canonical=email_canonical(email),
+            electorate=electorates[index % len(electorates)],
+            country="NZ",
+            source=Signature.SOURCE_SPONSOR,
+            created_at=signed,
+            consented_at=signed,
+            consent_version=settings.TAUTOKO["CONSENT_TEXT_VERSION"],
+            privacy_notice_version=settings.TAUTOKO["PRIVACY_NOTICE_VERSION"],
+            receipt=code_new(),
+            state=Signature.State.CONFIRMED,
+            confirmed_at=confirmed,
+            emails_sent=1,
+        )
+        TallyDelta.objects.create(
+            petition=petition,
+            electorate=signature.electorate,
+            country="NZ",
+            source=signature.source,
+            at=confirmed,
+            delta=1,
+        )
+    tallies_apply()
 
 
 @transaction.atomic
@@ -263,6 +347,7 @@ def demo_load(*, seed: int = 20151111) -> bool:
     )
     rejection_reasons_seed()
     demo_queue(organiser=users["organiser"], decision_maker=prime_minister)
+    demo_sponsoring(organiser=users["organiser"], decision_maker=prime_minister)
     if Petition.objects.filter(slug=DEMO_SLUG).exists():
         return False
     petition = Petition.objects.create(

@@ -14,6 +14,7 @@ from django.db import close_old_connections
 
 from tautoko.fraud.services import fraud_housekeeping
 from tautoko.lib.env import env_int
+from tautoko.organise.services import sponsoring_complete_due
 from tautoko.outbox.services import broadcasts_fan_out, outbox_deliver
 from tautoko.petitions.services import petitions_close_due, tallies_apply
 from tautoko.signers.services import signers_housekeeping
@@ -60,6 +61,8 @@ class Command(BaseCommand):
                 busy |= outbox_deliver() > 0
                 if time.monotonic() >= next_housekeeping:
                     petitions_close_due()
+                    # Petitions whose last sponsor confirmed but whose move was missed.
+                    sponsoring_complete_due()
                     # Retention: anonymise signers of long-closed petitions, drop old links.
                     signers_housekeeping()
                     # IP hashes dropped after 30 days; the trending report and its alerts.

@@ -10,9 +10,11 @@ from tautoko.petitions.demo import (
     DEMO_SLUG,
     DEMO_TOTP_KEYS,
     DEMO_USERS,
+    SPONSORING_SLUG,
     demo_load,
     demo_totp,
 )
+from tautoko.petitions.models import Petition
 from tautoko.responses.demo import demo_responses_load
 
 
@@ -34,6 +36,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Admin: {settings.SITE_URL}/admin/")
         self.stdout.write(f"Organisers: {settings.SITE_URL}/organise/")
         self.stdout.write(f"Moderation queue: {settings.SITE_URL}/moderate/")
+        if Petition.objects.filter(slug=SPONSORING_SLUG).exists():
+            self.stdout.write(
+                "A petition gathering sponsors (log in as the organiser): "
+                f"{settings.SITE_URL}/organise/{SPONSORING_SLUG}/"
+            )
         self.stdout.write(f"Responses (staff): {settings.SITE_URL}/staff/responses/")
         self.stdout.write(
             f"The Prime Minister's page: {settings.SITE_URL}/decision-makers/prime-minister"
