@@ -1,19 +1,31 @@
 """An organiser starts and submits a petition; a moderator, after the two-factor check,
-approves it and the public page shows it open, or rejects one and the page shows why."""
+approves it and the public page shows it open, or rejects one and the page shows why.
+With sponsors required, the organiser first shares the sponsor link and the sponsors sign
+and confirm by email before the petition reaches the queue; once open, they are its count."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.test import override_settings
 from playwright.sync_api import expect
 
 from tautoko.accounts.models import User
 from tautoko.accounts.staff import totp_device_add
+from tautoko.fraud.models import FraudSettings, Rule
 from tautoko.moderation.services import moderators_group_ensure, rejection_reasons_seed
 from tautoko.outbox.models import OutboundEmail
-from tautoko.petitions.models import DecisionMaker, Petition
+from tautoko.outbox.services import outbox_deliver
+from tautoko.petitions.models import DecisionMaker, Petition, Signature
+from tautoko.petitions.services import tallies_apply
 from tests.browser.base import BrowserTestCase
 from tests.staff import totp_token
 
 PASSWORD = "pōhutukawa-summer-2026"
+SPONSORS = (
+    ("Aroha Sponsor", "aroha.sponsor@example.org"),
+    ("Hemi Sponsor", "hemi.sponsor@example.org"),
+    ("Kiri Sponsor", "kiri.sponsor@example.org"),
+)
 
 
 class CreateAndModerateJourneyTests(BrowserTestCase):
@@ -46,6 +58,99 @@ class CreateAndModerateJourneyTests(BrowserTestCase):
         page.get_by_label("Code from your authenticator app").fill(totp_token(self.device))
         page.get_by_role("button", name="Verify").click()
         expect(page.get_by_role("heading", name="Moderation queue")).to_be_visible()
+
+    def organiser_creates_a_draft(self) -> None:
+        page = self.page
+        self.log_in(self.organiser.email)
+        page.get_by_role("link", name="Start a petition").last.click()
+        form = page.locator("form.petition-form")
+        form.get_by_label("Title").fill("Free lunches in every school")
+        form.get_by_label("What should happen").fill("Fund a healthy lunch for every pupil.")
+        form.get_by_label("Why").fill("Hungry children **cannot** learn.")
+        form.get_by_label("Who can make it happen").select_option("minister-of-education")
+        form.get_by_label("Signature goal").fill("500")
+        form.get_by_role("button", name="Save draft and preview").click()
+        expect(page.locator("[data-state]")).to_have_text("Draft")
+
+    def sponsor_signs_and_confirms(self, link: str, name: str, email: str) -> None:
+        page = self.page
+        page.goto(link)
+        expect(page.locator(".statement strong")).to_have_text("cannot")
+        form = page.locator("form.sign-form")
+        form.get_by_label("Your name", exact=True).fill(name)
+        form.get_by_label("Email address", exact=True).fill(email)
+        form.get_by_label("Electorate", exact=True).select_option("Wellington Central")
+        form.get_by_label("I agree that Tautoko records my signature").check()
+        form.get_by_role("button", name="Sponsor", exact=True).click()
+        expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+        # The worker's job, done here: send the confirmation email.
+        assert outbox_deliver() >= 1
+        page.goto(self.url("/dev/outbox/"))
+        newest = page.locator("table.outbox tbody tr").first
+        expect(newest).to_contain_text(email)
+        newest.get_by_role("link").click()
+        page.locator(".email-body a[href*='/sponsor/confirm/']").click()
+        expect(page.get_by_role("heading", name="Confirm that you sponsor it")).to_be_visible()
+        page.get_by_role("button", name="Confirm", exact=True).click()
+        expect(
+            page.get_by_role("heading", name="Thank you — you sponsor this petition")
+        ).to_be_visible()
+
+    # Only demo mode has the development outbox, and keeps sent emails' bodies (their links).
+    @override_settings(
+        DEMO=True,
+        TAUTOKO={**settings.TAUTOKO, "OUTBOX_KEEP_BODIES": True, "SPONSORS_REQUIRED": 3},
+    )
+    def test_sponsors_bring_a_petition_to_the_queue_and_are_counted_once_it_opens(self) -> None:
+        # Every sponsor here signs from 127.0.0.1 and at machine speed, which the fraud
+        # checks would flag (and not count) as people never do.
+        Rule.objects.create(kind="network", value="127.0.0.0/8", action="allow", note="tests")
+        FraudSettings.objects.create(min_fill_seconds=0)
+        page = self.page
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        self.organiser_creates_a_draft()
+        expect(page.get_by_text("First it needs 3 sponsors")).to_be_visible()
+        page.get_by_role("button", name="Submit for moderation").click()
+        expect(page.locator("[data-state]")).to_have_text("Gathering sponsors")
+        expect(page.locator("[data-sponsors]")).to_have_text("0 of 3 sponsors confirmed")
+        link = page.locator("#sponsor-url").input_value()
+        petition = Petition.objects.get()
+        assert link.startswith(self.live_server_url + "/sponsor/")
+        assert petition.slug not in link and f"/{petition.id}" not in link
+        # The copy button appears with JavaScript and puts the link on the clipboard.
+        copy = page.get_by_role("button", name="Copy link")
+        copy.click()
+        expect(page.get_by_role("button", name="Copied")).to_be_visible()
+        assert page.evaluate("navigator.clipboard.readText()") == link
+
+        page.context.clear_cookies()
+        for name, email in SPONSORS:
+            self.sponsor_signs_and_confirms(link, name, email)
+        expect(page.locator(".sponsor-progress")).to_contain_text("has all the sponsors it needs")
+        petition.refresh_from_db()
+        assert petition.state == Petition.State.PENDING
+        assert not Signature.objects.filter(flagged=True).exists()
+        assert OutboundEmail.objects.filter(
+            to=self.organiser.email, template="petition-sponsored"
+        ).exists()
+
+        self.moderator_log_in_and_verify()
+        queued = page.locator("table.queue tbody tr").first
+        expect(queued).to_contain_text("Free lunches in every school")
+        queued.get_by_role("link").click()
+        page.get_by_role("button", name="Check out to review").click()
+        page.get_by_role("button", name="Approve").click()
+        expect(page.get_by_text("Nothing is waiting for moderation.")).to_be_visible()
+
+        # The worker folds the sponsors' confirmations: they are the open petition's count.
+        tallies_apply()
+        page.goto(self.url(f"/{petition.slug}"))
+        expect(page.locator("form.sign-form")).to_be_visible()
+        expect(page.locator("[data-count]")).to_have_text("3")
+        # The sponsor link now leads to the public page.
+        page.goto(link)
+        expect(page).to_have_url(self.url(f"/{petition.slug}"))
+        self.assert_no_page_errors()
 
     def test_an_organiser_submits_and_a_moderator_approves_it_into_an_open_petition(
         self,
