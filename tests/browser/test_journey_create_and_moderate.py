@@ -116,7 +116,9 @@ class CreateAndModerateJourneyTests(BrowserTestCase):
         link = page.locator("#sponsor-url").input_value()
         petition = Petition.objects.get()
         assert link.startswith(self.live_server_url + "/sponsor/")
-        assert petition.slug not in link and f"/{petition.id}" not in link
+        token = link.rsplit("/", 1)[1]
+        # An unguessable token: neither the slug nor the row id.
+        assert len(token) == 43 and token not in (petition.slug, str(petition.id))
         # The copy button appears with JavaScript and puts the link on the clipboard.
         copy = page.get_by_role("button", name="Copy link")
         copy.click()
