@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from tautoko.petitions.models import (
@@ -17,9 +18,24 @@ from tautoko.petitions.models import (
 
 @admin.register(DecisionMaker)
 class DecisionMakerAdmin(admin.ModelAdmin):
-    list_display = ("name", "title", "slug")
+    """The managed list, and the proposals organisers made (filter by status): a proposal
+    is listed or matched by the moderator approving its petition; one left on a rejected
+    petition stays here, unlisted."""
+
+    list_display = ("name", "title", "slug", "status", "proposed_for", "proposed_at")
+    list_filter = ("status",)
     search_fields = ("name", "title")
     prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("proposed_by", "proposed_at")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DecisionMaker]:
+        return super().get_queryset(request).prefetch_related("petitions")
+
+    @admin.display(description="proposed for")
+    def proposed_for(self, maker: DecisionMaker) -> str:
+        if maker.is_listed:
+            return "—"
+        return ", ".join(f"{p.title} ({p.get_state_display()})" for p in maker.petitions.all())
 
 
 class TimelineEventInline(admin.TabularInline):

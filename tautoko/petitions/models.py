@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
@@ -41,19 +41,97 @@ def text_normal(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+class DecisionMakerQuerySet(models.QuerySet["DecisionMaker"]):
+    def listed(self) -> DecisionMakerQuerySet:
+        """The managed list: what organisers pick from and what public pages show."""
+        return self.filter(status=DecisionMaker.Status.LISTED)
+
+
 class DecisionMaker(models.Model):
-    """Who must act on a petition: a minister, a council, a parliament, a company."""
+    """Who must act on a petition: a minister, a council, a parliament, a company.
+
+    A *proposed* one was written in by the organiser of one petition because theirs was not
+    listed. It stays off every list and picker until the moderator approving that petition
+    accepts it (it becomes listed) or matches the petition to a listed one (it is deleted).
+    """
+
+    class Status(models.TextChoices):
+        LISTED = "listed", _("Listed")
+        PROPOSED = "proposed", _("Proposed by an organiser")
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=120)
     title = models.CharField(max_length=160, blank=True)
     contact_email = models.EmailField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.LISTED)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DecisionMakerQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_listed(self) -> bool:
+        return self.status == self.Status.LISTED
+
+    def _proposal_check(self, petition: Petition) -> None:
+        if self.status != self.Status.PROPOSED:
+            raise IllegalTransition(f"{self.name} is not a proposal: it is {self.status}")
+        if petition.decision_maker_id != self.id:
+            raise IllegalTransition("this petition is not addressed to that proposal")
+
+    def accept(
+        self, *, petition: Petition, by: Any, now: dt.datetime | None = None
+    ) -> TimelineEvent:
+        """A moderator lists the decision maker the organiser of ``petition`` proposed."""
+        self._proposal_check(petition)
+        moved = DecisionMaker.objects.filter(id=self.id, status=self.Status.PROPOSED).update(
+            status=self.Status.LISTED
+        )
+        if not moved:
+            raise IllegalTransition("this proposal was dealt with meanwhile")
+        self.status = self.Status.LISTED
+        return petition.event(
+            kind=TimelineEvent.Kind.DECISION_MAKER_LISTED,
+            at=now,
+            actor=by,
+            data={"decision_maker": self.slug, "name": self.name, "title": self.title},
+        )
+
+    def match(
+        self,
+        *,
+        petition: Petition,
+        to: DecisionMaker,
+        by: Any,
+        now: dt.datetime | None = None,
+    ) -> TimelineEvent:
+        """A moderator addresses ``petition`` to the listed decision maker ``to`` instead of
+        the one its organiser proposed; the proposal is deleted (the event keeps what it said)."""
+        self._proposal_check(petition)
+        if not to.is_listed:
+            raise IllegalTransition("a petition can only be matched to a listed decision maker")
+        moved = Petition.objects.filter(id=petition.id, decision_maker_id=self.id).update(
+            decision_maker=to
+        )
+        if not moved:
+            raise IllegalTransition("this petition's decision maker changed meanwhile")
+        petition.decision_maker = to
+        proposed = {"name": self.name, "title": self.title, "contact_email": self.contact_email}
+        self.delete()
+        return petition.event(
+            kind=TimelineEvent.Kind.DECISION_MAKER_MATCHED,
+            at=now,
+            actor=by,
+            data={"decision_maker": to.slug, "name": to.name, "proposed": proposed},
+        )
 
 
 class PetitionQuerySet(models.QuerySet["Petition"]):
@@ -66,6 +144,21 @@ class PetitionQuerySet(models.QuerySet["Petition"]):
             Q(closes_at__isnull=True) | Q(closes_at__gt=now)
         )
 
+    def successes(self) -> PetitionQuerySet:
+        """Successful petitions, the latest victory first (``succeeded_at``)."""
+        declared = (
+            TimelineEvent.objects.filter(
+                petition=OuterRef("pk"), kind=TimelineEvent.Kind.SUCCESSFUL
+            )
+            .order_by("-at")
+            .values("at")[:1]
+        )
+        return (
+            self.filter(state=Petition.State.SUCCESSFUL)
+            .annotate(succeeded_at=Subquery(declared))
+            .order_by(F("succeeded_at").desc(nulls_last=True), "-id")
+        )
+
 
 class Petition(models.Model):
     class State(models.TextChoices):
@@ -76,11 +169,25 @@ class Petition(models.Model):
         CLOSED = "closed", _("Closed")
         REJECTED = "rejected", _("Rejected")
         HIDDEN = "hidden", _("Hidden")
+        SUCCESSFUL = "successful", _("Successful")
 
-    # Rejected petitions stay public, with the moderator's reason, but cannot be signed.
-    VISIBLE: ClassVar[tuple[str, ...]] = (State.OPEN, State.CLOSED, State.REJECTED)
-    HIDEABLE: ClassVar[tuple[str, ...]] = (State.OPEN, State.CLOSED, State.REJECTED)
+    # Rejected petitions stay public, with the moderator's reason, but cannot be signed;
+    # successful ones (the organiser's declaration) stay public and take no more signatures.
+    VISIBLE: ClassVar[tuple[str, ...]] = (
+        State.OPEN,
+        State.CLOSED,
+        State.REJECTED,
+        State.SUCCESSFUL,
+    )
+    HIDEABLE: ClassVar[tuple[str, ...]] = (
+        State.OPEN,
+        State.CLOSED,
+        State.REJECTED,
+        State.SUCCESSFUL,
+    )
     SIGNABLE: ClassVar[tuple[str, ...]] = (State.OPEN,)
+    # Victory can be declared while signing and after it has stopped.
+    SUCCEEDABLE: ClassVar[tuple[str, ...]] = (State.OPEN, State.CLOSED)
     # Once open, only the organiser's edits of the text change it, each a new version; a
     # closed petition's text is what its signers signed, and stays.
     EDITABLE: ClassVar[tuple[str, ...]] = (State.OPEN,)
@@ -275,6 +382,11 @@ class Petition(models.Model):
         if closes_at is None or closes_at <= now:
             closes_at = months_after(now, limits["PETITION_DEFAULT_MONTHS"])
         closes_at = min(closes_at, latest)
+        if self.state == self.State.PENDING and not self.decision_maker.is_listed:
+            # A public petition is always addressed to a listed decision maker.
+            raise IllegalTransition(
+                "accept the proposed decision maker, or choose a listed one, before approving"
+            )
         with transaction.atomic():
             self._move(
                 allowed=(self.State.PENDING,),
@@ -406,6 +518,20 @@ class Petition(models.Model):
         return self.event(
             kind=TimelineEvent.Kind.RESTORED, at=now, actor=by, note=reason, data={"to": previous}
         )
+
+    def declare_successful(
+        self, *, by: Any, story: str = "", now: dt.datetime | None = None
+    ) -> TimelineEvent:
+        """The organiser declares that the petition won. Signing stops, as when it closes;
+        the page stays public with its count, timeline and the story (the event's note)."""
+        now = now or timezone.now()
+        self._move(
+            allowed=self.SUCCEEDABLE,
+            to=self.State.SUCCESSFUL,
+            verb="declare victory for",
+            closed_at=self.closed_at or now,
+        )
+        return self.event(kind=TimelineEvent.Kind.SUCCESSFUL, at=now, actor=by, note=story)
 
     @property
     def rejection(self) -> TimelineEvent | None:
@@ -644,6 +770,12 @@ class TallyDelta(models.Model):
         return f"{self.petition_id} {self.delta:+d} @ {self.at:%Y-%m-%d %H:%M}"
 
 
+class TimelineEventQuerySet(models.QuerySet["TimelineEvent"]):
+    def public(self) -> TimelineEventQuerySet:
+        """What anyone may see on a petition's timeline: all but moderators' own events."""
+        return self.exclude(kind__in=TimelineEvent.STAFF_ONLY)
+
+
 class TimelineEvent(models.Model):
     class Kind(models.TextChoices):
         CREATED = "created", _("Created")
@@ -663,6 +795,31 @@ class TimelineEvent(models.Model):
         RESPONDED = "responded", _("Official response")
         DEBATE_SCHEDULED = "debate_scheduled", _("Debate scheduled")
         DEBATED = "debated", _("Debated")
+        # The organiser's: switching the goal ladder, setting the goal by hand, victory.
+        LADDER_ON = "ladder_on", _("Goal ladder switched on")
+        LADDER_OFF = "ladder_off", _("Goal ladder switched off")
+        GOAL_CHANGED = "goal_changed", _("Goal changed")
+        SUCCESSFUL = "successful", _("Victory declared")
+        # Moderation's own (see STAFF_ONLY).
+        SECOND_OPINION_ASKED = "second_opinion_asked", _("Second opinion asked for")
+        SECOND_OPINION_GIVEN = "second_opinion_given", _("Second opinion given")
+        DECISION_MAKER_LISTED = "decision_maker_listed", _("Proposed decision maker listed")
+        DECISION_MAKER_MATCHED = "decision_maker_matched", _("Decision maker matched")
+
+    # Moderators' deliberation: shown on the moderation pages only, never to the public nor
+    # to the organiser (the result of it, the approval or rejection, is public).
+    STAFF_ONLY: ClassVar[tuple[str, ...]] = (
+        Kind.SECOND_OPINION_ASKED,
+        Kind.SECOND_OPINION_GIVEN,
+        Kind.DECISION_MAKER_LISTED,
+        Kind.DECISION_MAKER_MATCHED,
+    )
+    # The goal's history: reached, raised by the ladder, changed by the organiser.
+    GOAL_KINDS: ClassVar[tuple[str, ...]] = (
+        Kind.GOAL_REACHED,
+        Kind.GOAL_RAISED,
+        Kind.GOAL_CHANGED,
+    )
 
     petition = models.ForeignKey(Petition, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=24, choices=Kind.choices)
@@ -672,6 +829,8 @@ class TimelineEvent(models.Model):
     )
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
+
+    objects = TimelineEventQuerySet.as_manager()
 
     class Meta:
         ordering: ClassVar[list[str]] = ["at", "id"]

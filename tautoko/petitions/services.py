@@ -448,7 +448,8 @@ def goal_check(*, petition_id: int, at: dt.datetime) -> None:
 def petition_goal_set(
     *, petition: Petition, goal: int, by: object = None, now: dt.datetime | None = None
 ) -> None:
-    """An organiser raises (or lowers) the goal by hand."""
+    """An organiser raises (or lowers) the goal by hand: a ``goal_changed`` event, never the
+    ladder's ``goal_raised``."""
     if goal < 1:
         raise ValueError("a goal must be at least 1")
     with transaction.atomic():
@@ -456,10 +457,25 @@ def petition_goal_set(
         Petition.objects.filter(id=petition.id).update(goal=goal)
         petition.goal = goal
         petition.event(
-            kind=TimelineEvent.Kind.GOAL_RAISED,
+            kind=TimelineEvent.Kind.GOAL_CHANGED,
             at=now,
             actor=by,
             data={"from": previous, "to": goal},
+        )
+
+
+def petition_ladder_set(
+    *, petition: Petition, ladder: bool, by: object = None, now: dt.datetime | None = None
+) -> None:
+    """An organiser switches the goal ladder on or off (``ladder_on`` / ``ladder_off``)."""
+    with transaction.atomic():
+        Petition.objects.filter(id=petition.id).update(goal_ladder=ladder)
+        petition.goal_ladder = ladder
+        petition.event(
+            kind=TimelineEvent.Kind.LADDER_ON if ladder else TimelineEvent.Kind.LADDER_OFF,
+            at=now,
+            actor=by,
+            data={"goal": petition.goal},
         )
 
 

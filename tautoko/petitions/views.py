@@ -40,6 +40,8 @@ MESSAGE_LINK_USED = gettext_noop(
 MESSAGE_LINK_INVALID = gettext_noop(
     "This confirmation link is not valid. Check that you copied all of it."
 )
+# The home page's "recent victories" beside the open petitions.
+HOME_SUCCESSES = 5
 
 
 def _petition_or_404(slug: str) -> Petition:
@@ -90,10 +92,18 @@ def home(request: HttpRequest) -> HttpResponse:
         petition.count = counts.get(petition.id, 0)  # type: ignore[attr-defined]
         petition.growth = growth.get(petition.id, 0)  # type: ignore[attr-defined]
     petitions.sort(key=lambda p: (-p.growth, -p.count, p.title))  # type: ignore[attr-defined]
+    successes = list(Petition.objects.successes().select_related("decision_maker")[:HOME_SUCCESSES])
+    success_counts = counts_current(petition_ids=[p.id for p in successes])
+    for petition in successes:
+        petition.count = success_counts.get(petition.id, 0)  # type: ignore[attr-defined]
     return render(
         request,
         "petitions/home.html",
-        {"petitions": petitions[:50], "moderation_slow": moderation_is_slow()},
+        {
+            "petitions": petitions[:50],
+            "successes": successes,
+            "moderation_slow": moderation_is_slow(),
+        },
     )
 
 

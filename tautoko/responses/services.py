@@ -22,7 +22,11 @@ from tautoko.responses.models import (
 )
 
 # Petitions that can be answered or debated: public, and not refused by a moderator.
-ANSWERABLE: tuple[str, ...] = (Petition.State.OPEN, Petition.State.CLOSED)
+ANSWERABLE: tuple[str, ...] = (
+    Petition.State.OPEN,
+    Petition.State.CLOSED,
+    Petition.State.SUCCESSFUL,
+)
 
 
 # What reaching each threshold means, on the petition's timeline.

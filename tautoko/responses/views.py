@@ -46,7 +46,8 @@ responses_staff_required = staff_required(PERMISSION_MODERATE)
 
 @require_GET
 def decision_maker(request: HttpRequest, slug: str) -> HttpResponse:
-    maker = get_object_or_404(DecisionMaker, slug=slug)
+    # A proposed decision maker has no page until a moderator lists it.
+    maker = get_object_or_404(DecisionMaker.objects.listed(), slug=slug)
     now = timezone.now()
     petitions = list(
         Petition.objects.visible()

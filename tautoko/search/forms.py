@@ -26,7 +26,8 @@ class SearchForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["to"].choices = [("", _("Anyone"))] + [  # type: ignore[attr-defined]
-            (slug, name) for slug, name in DecisionMaker.objects.values_list("slug", "name")
+            (slug, name)
+            for slug, name in DecisionMaker.objects.listed().values_list("slug", "name")
         ]
         self.fields["electorate"].choices = [("", _("Any electorate"))] + [  # type: ignore[attr-defined]
             (name, name) for name in electorate_names()

@@ -25,6 +25,7 @@ STATE_CHOICES: tuple[tuple[str, Any], ...] = (
     ("awaiting", _("Awaiting a response")),
     ("responded", _("Responded")),
     ("debated", _("Debated")),
+    ("successful", _("Successful")),
     ("rejected", _("Rejected")),
 )
 SORT_CHOICES: tuple[tuple[str, Any], ...] = (
@@ -46,7 +47,12 @@ class Search:
 
 def _state_filter(queryset: QuerySet[Petition], state: str) -> QuerySet[Petition]:
     responded = Exists(OfficialResponse.objects.filter(petition=OuterRef("pk")))
-    if state in (Petition.State.OPEN, Petition.State.CLOSED, Petition.State.REJECTED):
+    if state in (
+        Petition.State.OPEN,
+        Petition.State.CLOSED,
+        Petition.State.SUCCESSFUL,
+        Petition.State.REJECTED,
+    ):
         return queryset.filter(state=state)
     if state == "awaiting":
         due = Exists(
