@@ -137,18 +137,20 @@ class DashboardPageTests(DashboardTestCase):
 
 
 class GoalTests(DashboardTestCase):
-    def test_it_sets_the_goal_and_the_ladder_on_the_timeline(self) -> None:
+    def test_it_sets_the_goal_and_the_ladder_with_their_own_timeline_events(self) -> None:
         self.client.force_login(self.organiser)
         response = self.client.post(self.url("goal"), {"goal": "500", "ladder": "on"})
         assert response.status_code == 302
         self.petition.refresh_from_db()
         assert (self.petition.goal, self.petition.goal_ladder) == (500, True)
-        events = list(self.petition.events.filter(kind=TimelineEvent.Kind.GOAL_RAISED))
-        assert [e.data for e in events] == [
-            {"from": 10, "to": 500},
-            {"from": 500, "to": 500, "ladder": True},
+        events = list(self.petition.events.all())
+        assert [(e.kind, e.data) for e in events] == [
+            (TimelineEvent.Kind.GOAL_CHANGED, {"from": 10, "to": 500}),
+            (TimelineEvent.Kind.LADDER_ON, {"goal": 500}),
         ]
         assert all(e.actor == self.organiser for e in events)
+        # The ladder's own raises keep their kind: a manual change is never "goal raised".
+        assert not self.petition.events.filter(kind=TimelineEvent.Kind.GOAL_RAISED).exists()
 
     def test_switching_the_ladder_off_keeps_the_goal(self) -> None:
         self.petition.goal_ladder = True
@@ -157,10 +159,45 @@ class GoalTests(DashboardTestCase):
         self.client.post(self.url("goal"), {"goal": "10"})
         self.petition.refresh_from_db()
         assert (self.petition.goal, self.petition.goal_ladder) == (10, False)
-        event = self.petition.events.get(kind=TimelineEvent.Kind.GOAL_RAISED)
-        assert event.data["ladder"] is False
+        event = self.petition.events.get()
+        assert (event.kind, event.data) == (TimelineEvent.Kind.LADDER_OFF, {"goal": 10})
         page = self.client.get(reverse("petitions:detail", args=[self.petition.slug]))
         assert "Goal ladder switched off" in page.content.decode()
+
+    def test_saving_the_same_goal_and_ladder_records_nothing(self) -> None:
+        self.client.force_login(self.organiser)
+        assert self.client.post(self.url("goal"), {"goal": "10"}).status_code == 302
+        assert not self.petition.events.exists()
+
+    def test_the_public_page_and_the_chart_show_each_kind_as_what_it_is(self) -> None:
+        self.client.force_login(self.organiser)
+        self.client.post(self.url("goal"), {"goal": "8", "ladder": "on"})
+        self.client.post(self.url("goal"), {"goal": "8"})
+        self.petition.event(kind=TimelineEvent.Kind.GOAL_REACHED, data={"goal": 8, "count": 8})
+        self.petition.event(kind=TimelineEvent.Kind.GOAL_RAISED, data={"from": 8, "to": 20})
+        page = self.client.get(reverse("petitions:detail", args=[self.petition.slug]))
+        html = page.content.decode()
+        timeline = html[html.index('id="timeline-heading"') :]
+        assert "Goal changed by the organiser: 10 → 8" in timeline
+        assert "Goal ladder switched on" in timeline
+        assert "Goal ladder switched off" in timeline
+        assert "Goal raised: 8 → 20" in timeline
+        history = html[html.index("Goal history") : html.index("</details>")]
+        assert "goal changed by the organiser from 10 to 8" in history
+        assert "goal raised from 8 to 20" in history
+        assert "goal of 8 reached" in history
+        assert "ladder" not in history
+        marks = self.client.get(self.url("petition")).context["chart_hourly"].marks
+        assert [(m.kind, m.label) for m in marks] == [
+            (TimelineEvent.Kind.GOAL_CHANGED, "Goal changed: 10 → 8"),
+            (TimelineEvent.Kind.LADDER_ON, "Goal ladder on"),
+            (TimelineEvent.Kind.LADDER_OFF, "Goal ladder off"),
+            (TimelineEvent.Kind.GOAL_REACHED, "Goal reached: 8"),
+            (TimelineEvent.Kind.GOAL_RAISED, "Goal raised: 8 → 20"),
+        ]
+        svg = self.client.get(self.url("petition")).content.decode()
+        assert 'data-kind="ladder_on"' in svg
+        assert "<title>Goal ladder off</title>" in svg
 
     def test_it_refuses_a_goal_below_one(self) -> None:
         self.client.force_login(self.organiser)
@@ -170,6 +207,21 @@ class GoalTests(DashboardTestCase):
         self.petition.refresh_from_db()
         assert self.petition.goal == 10
         assert not self.petition.events.exists()
+
+    def test_a_successful_petitions_goal_no_longer_changes(self) -> None:
+        self.petition.declare_successful(by=self.organiser)
+        self.client.force_login(self.organiser)
+        assert (
+            'action="' + self.url("goal") + '"'
+            not in self.client.get(self.url("petition")).content.decode()
+        )
+        response = self.client.post(self.url("goal"), {"goal": "70", "ladder": "on"})
+        assert response.status_code == 302
+        self.petition.refresh_from_db()
+        assert (self.petition.goal, self.petition.goal_ladder) == (10, False)
+        assert list(self.petition.events.values_list("kind", flat=True)) == [
+            TimelineEvent.Kind.SUCCESSFUL
+        ]
 
     def test_a_draft_goal_is_not_changed_here(self) -> None:
         draft = self.make_petition(state=Petition.State.DRAFT)
@@ -268,7 +320,7 @@ class CloseAndVictoryTests(DashboardTestCase):
         assert response.status_code == 302
         assert not closed.events.exists()
 
-    def test_victory_is_declared_once_with_its_story_on_the_page(self) -> None:
+    def test_victory_is_declared_once_and_the_petition_becomes_successful(self) -> None:
         self.client.force_login(self.organiser)
         story = "The council *changed* its mind."
         assert self.client.post(self.url("victory"), {"story": story}).status_code == 302
@@ -278,14 +330,38 @@ class CloseAndVictoryTests(DashboardTestCase):
             self.organiser,
             story,
         )
-        event = self.petition.events.get(kind=TimelineEvent.Kind.UPDATE)
-        assert event.data["victory"] is True
-        assert event.note == story
-        self.client.post(self.url("victory"), {"story": "Twice"})
+        self.petition.refresh_from_db()
+        assert self.petition.state == Petition.State.SUCCESSFUL
+        assert self.petition.closed_at == victory.declared_at
+        event = self.petition.events.get(kind=TimelineEvent.Kind.SUCCESSFUL)
+        assert (event.actor, event.note, event.at) == (self.organiser, story, victory.declared_at)
+        assert not self.petition.events.filter(kind=TimelineEvent.Kind.UPDATE).exists()
+        response = self.client.post(self.url("victory"), {"story": "Twice"}, follow=True)
+        assert "Victory was already declared for this petition." in response.content.decode()
         assert Victory.objects.count() == 1
+        assert self.petition.events.count() == 1
         html = self.client.get(reverse("petitions:detail", args=[self.petition.slug])).content
         assert b"Victory!" in html
         assert b"<em>changed</em>" in html
+
+    def test_victory_from_a_closed_petition(self) -> None:
+        closed = self.make_petition(state=Petition.State.CLOSED)
+        self.client.force_login(self.organiser)
+        assert self.client.post(self.url("victory", closed), {"story": "Won."}).status_code == 302
+        closed.refresh_from_db()
+        assert closed.state == Petition.State.SUCCESSFUL
+
+    def test_victory_needs_a_running_petition(self) -> None:
+        self.client.force_login(self.organiser)
+        for state in (Petition.State.DRAFT, Petition.State.PENDING, Petition.State.REJECTED):
+            petition = self.make_petition(state=state)
+            response = self.client.post(
+                self.url("victory", petition), {"story": "Won."}, follow=True
+            )
+            assert "only possible once the petition is open" in response.content.decode()
+            petition.refresh_from_db()
+            assert petition.state == state
+        assert not Victory.objects.exists()
 
     def test_victory_needs_a_story(self) -> None:
         self.client.force_login(self.organiser)

@@ -4,7 +4,10 @@
 (function () {
   "use strict";
   var DELAY_MS = 300;
-  var FIELDS = ["csrfmiddlewaretoken", "title", "summary", "statement", "decision_maker"];
+  var FIELDS = [
+    "csrfmiddlewaretoken", "title", "summary", "statement", "decision_maker",
+    "proposed_name", "proposed_title",
+  ];
 
   var form = document.querySelector("form[data-preview-url]");
   var pane = document.querySelector("[data-live-preview]");

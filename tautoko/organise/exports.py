@@ -165,7 +165,7 @@ def delivery_pack_pdf(*, petition: Petition) -> bytes:
     )
     events = [
         (f"{timezone.localtime(e.at):%d %b %Y %H:%M}", str(e.get_kind_display()), e.note)
-        for e in petition.events.all()
+        for e in petition.events.public()
     ]
     pdf.set_font("DejaVu", size=12)
     pdf.cell(0, 8, "Timeline", new_x="LMARGIN", new_y="NEXT")

@@ -15,6 +15,9 @@ TITLE_MAX = 80
 SUMMARY_MAX = 300
 STATEMENT_MAX = 1500
 GOAL_MAX = 10_000_000
+# As DecisionMaker's name and title columns.
+PROPOSED_NAME_MAX = 120
+PROPOSED_TITLE_MAX = 160
 
 MESSAGE_SLUG_RESERVED = _("That address is reserved for the site's own pages. Choose another.")
 MESSAGE_SLUG_TAKEN = _("Another petition already uses that address. Choose another.")
@@ -22,6 +25,20 @@ MESSAGE_CLOSES_PAST = _("The closing date must be after today.")
 MESSAGE_CLOSES_TOO_LATE = _("A petition can run for at most %(months)s months.")
 MESSAGE_TOO_LONG = _("At most %(limit_value)d characters, please (this has %(show_value)d).")
 MESSAGE_UNKNOWN_DECISION_MAKER = _("Choose a decision maker from the list.")
+MESSAGE_DECISION_MAKER_MISSING = _(
+    "Choose the decision maker, or propose one below if yours is not on the list."
+)
+MESSAGE_DECISION_MAKER_BOTH = _("Choose a decision maker from the list or propose one, not both.")
+MESSAGE_PROPOSED_NAME_MISSING = _("Give the proposed decision maker's name.")
+MESSAGE_PROPOSED_TITLE_MISSING = _("Give the proposed decision maker's role or office.")
+MESSAGE_PROPOSED_LISTED = _("%(name)s is already on the list: choose them above.")
+
+# The fields of a proposed decision maker, in the order the form shows them.
+PROPOSAL_FIELDS = ("proposed_name", "proposed_title", "proposed_email")
+
+
+def _error(message: Any, code: str) -> forms.ValidationError:
+    return forms.ValidationError(message, code=code)
 
 
 def closes_on_default(*, today: dt.date | None = None) -> dt.date:
@@ -57,9 +74,25 @@ class PetitionTextForm(forms.Form):
 class PetitionForm(PetitionTextForm):
     decision_maker = forms.ModelChoiceField(
         label=_("Who can make it happen"),
-        queryset=DecisionMaker.objects.all(),
+        queryset=DecisionMaker.objects.none(),
         to_field_name="slug",
+        required=False,
         empty_label=_("Choose the decision maker"),
+    )
+    # Or, when theirs is not on the list, the organiser proposes one; a moderator checks it.
+    proposed_name = forms.CharField(
+        label=_("Name of the decision maker"),
+        max_length=PROPOSED_NAME_MAX,
+        required=False,
+        help_text=_("A person, office or organisation, e.g. “Wellington City Council”."),
+    )
+    proposed_title = forms.CharField(
+        label=_("Their role or office"), max_length=PROPOSED_TITLE_MAX, required=False
+    )
+    proposed_email = forms.EmailField(
+        label=_("Their contact email (optional)"),
+        required=False,
+        help_text=_("Where the petition's milestones can be sent; only moderators see it."),
     )
     goal = forms.IntegerField(
         label=_("Signature goal"), min_value=1, max_value=GOAL_MAX, initial=100
@@ -79,8 +112,45 @@ class PetitionForm(PetitionTextForm):
     def __init__(self, *args: Any, petition: Petition | None = None, **kwargs: Any) -> None:
         self.petition = petition
         super().__init__(*args, **kwargs)
+        # Only the managed list: proposals, the organiser's own included, are never offered.
+        self.fields["decision_maker"].queryset = DecisionMaker.objects.listed()  # type: ignore[attr-defined]
         if not self.is_bound and petition is None:
             self.initial.setdefault("closes_on", closes_on_default())
+
+    def fields_main(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name not in PROPOSAL_FIELDS]
+
+    def fields_proposal(self) -> list[forms.BoundField]:
+        return [self[name] for name in PROPOSAL_FIELDS]
+
+    def clean(self) -> dict[str, Any]:
+        """A decision maker from the list, or a proposed one (name and title), never both."""
+        data = super().clean() or {}
+        if any(name in self.errors for name in ("decision_maker", *PROPOSAL_FIELDS)):
+            return data
+        chosen = data.get("decision_maker")
+        proposing = any(data.get(name) for name in PROPOSAL_FIELDS)
+        if chosen is not None:
+            if proposing:
+                raise forms.ValidationError(MESSAGE_DECISION_MAKER_BOTH, code="both")
+            return data
+        if not proposing:
+            self.add_error("decision_maker", _error(MESSAGE_DECISION_MAKER_MISSING, "missing"))
+            return data
+        name = data.get("proposed_name", "")
+        if not name:
+            self.add_error("proposed_name", _error(MESSAGE_PROPOSED_NAME_MISSING, "required"))
+        if not data.get("proposed_title"):
+            self.add_error("proposed_title", _error(MESSAGE_PROPOSED_TITLE_MISSING, "required"))
+        listed = DecisionMaker.objects.listed().filter(name__iexact=name).first() if name else None
+        if listed is not None:
+            self.add_error(
+                "proposed_name",
+                forms.ValidationError(
+                    MESSAGE_PROPOSED_LISTED, code="listed", params={"name": listed.name}
+                ),
+            )
+        return data
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"].strip().lower()
@@ -110,11 +180,22 @@ class PetitionForm(PetitionTextForm):
 
     @staticmethod
     def initial_for(petition: Petition) -> dict[str, Any]:
+        maker = petition.decision_maker
+        proposal = (
+            {}
+            if maker.is_listed
+            else {
+                "proposed_name": maker.name,
+                "proposed_title": maker.title,
+                "proposed_email": maker.contact_email,
+            }
+        )
         return {
+            **proposal,
             "title": petition.title,
             "summary": petition.summary,
             "statement": petition.statement,
-            "decision_maker": petition.decision_maker.slug,
+            "decision_maker": maker.slug if maker.is_listed else "",
             "goal": petition.goal,
             "closes_on": timezone.localtime(petition.closes_at).date()
             if petition.closes_at
@@ -148,11 +229,42 @@ class PetitionPreviewForm(forms.Form):
     )
     decision_maker = forms.ModelChoiceField(
         label=_("Who can make it happen"),
-        queryset=DecisionMaker.objects.all(),
+        queryset=DecisionMaker.objects.none(),
         to_field_name="slug",
         required=False,
         error_messages={"invalid_choice": MESSAGE_UNKNOWN_DECISION_MAKER},
     )
+    # A proposed decision maker, while the organiser types it in (see PetitionForm).
+    proposed_name = forms.CharField(
+        label=_("Name of the decision maker"),
+        max_length=PROPOSED_NAME_MAX,
+        required=False,
+        error_messages={"max_length": MESSAGE_TOO_LONG},
+    )
+    proposed_title = forms.CharField(
+        label=_("Their role or office"),
+        max_length=PROPOSED_TITLE_MAX,
+        required=False,
+        error_messages={"max_length": MESSAGE_TOO_LONG},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the managed list, as on the form: a proposal's name never leaks by its slug.
+        self.fields["decision_maker"].queryset = DecisionMaker.objects.listed()  # type: ignore[attr-defined]
+
+    def decision_maker_shown(self) -> DecisionMaker | None:
+        """The listed decision maker chosen, else the proposal being typed (unsaved)."""
+        data = self.cleaned_data
+        if data.get("decision_maker") is not None:
+            return data["decision_maker"]  # type: ignore[no-any-return]
+        if data.get("proposed_name"):
+            return DecisionMaker(
+                name=data["proposed_name"],
+                title=data.get("proposed_title", ""),
+                status=DecisionMaker.Status.PROPOSED,
+            )
+        return None
 
 
 # --- Running an open petition -------------------------------------------------------------

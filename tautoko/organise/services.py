@@ -16,7 +16,7 @@ from tautoko.lib.markdown import markdown_render
 from tautoko.lib.tokens import code_new, token_digest
 from tautoko.organise import emails
 from tautoko.organise.models import PetitionUpdate, Victory
-from tautoko.organise.slugs import slug_suggest
+from tautoko.organise.slugs import decision_maker_slug_suggest, slug_suggest
 from tautoko.outbox.services import broadcast_queue
 from tautoko.petitions.audiences import SIGNERS_OPTED_IN
 from tautoko.petitions.models import (
@@ -32,6 +32,7 @@ from tautoko.petitions.services import (
     SignOutcome,
     petition_cache_forget,
     petition_goal_set,
+    petition_ladder_set,
     signature_confirm,
     signature_create,
 )
@@ -39,8 +40,10 @@ from tautoko.petitions.services import (
 if TYPE_CHECKING:
     from tautoko.fraud.checks import RateLimits
 
-# Updates and victories belong to petitions that people can see and have signed.
-RUNNING = (Petition.State.OPEN, Petition.State.CLOSED)
+# Updates belong to petitions that people can see and have signed, successful ones too
+# (signers want to hear how the win turned out); the goal only matters before victory.
+RUNNING = (Petition.State.OPEN, Petition.State.CLOSED, Petition.State.SUCCESSFUL)
+GOAL_CHANGEABLE = (Petition.State.OPEN, Petition.State.CLOSED)
 UPDATE_TEMPLATE = "petition-update"
 
 
@@ -53,6 +56,59 @@ def _closes_at(closes_on: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(closes_on, dt.time(23, 59, 59)))
 
 
+def _decision_maker_propose(
+    *, organiser: Any, name: str, title: str, email: str, now: dt.datetime
+) -> DecisionMaker:
+    """A proposed (unlisted) decision maker, with a free slug for the page it may get."""
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                return DecisionMaker.objects.create(
+                    slug=decision_maker_slug_suggest(name),
+                    name=name,
+                    title=title,
+                    contact_email=email,
+                    status=DecisionMaker.Status.PROPOSED,
+                    proposed_by=organiser,
+                    proposed_at=now,
+                )
+        except IntegrityError:
+            continue  # someone took the slug meanwhile: suggest again
+    raise SlugTaken("no free slug for the proposed decision maker")
+
+
+def _decision_maker_resolve(
+    *,
+    organiser: Any,
+    current: DecisionMaker | None,
+    decision_maker: DecisionMaker | None,
+    proposed_name: str,
+    proposed_title: str,
+    proposed_email: str,
+    now: dt.datetime,
+) -> DecisionMaker:
+    """The listed decision maker chosen, or the organiser's proposal (the draft's own
+    proposal is changed in place rather than replaced)."""
+    if decision_maker is not None:
+        if proposed_name:
+            raise ValueError("choose a listed decision maker or propose one, not both")
+        if not decision_maker.is_listed:
+            raise ValueError("only a listed decision maker can be chosen")
+        return decision_maker
+    if not proposed_name:
+        raise ValueError("choose a listed decision maker or propose one")
+    if current is not None and not current.is_listed:
+        if current.name != proposed_name:
+            current.slug = decision_maker_slug_suggest(proposed_name, exclude_id=current.id)
+        current.name, current.title = proposed_name, proposed_title
+        current.contact_email = proposed_email
+        current.save(update_fields=["slug", "name", "title", "contact_email"])
+        return current
+    return _decision_maker_propose(
+        organiser=organiser, name=proposed_name, title=proposed_title, email=proposed_email, now=now
+    )
+
+
 @transaction.atomic
 def petition_draft_create(
     *,
@@ -60,13 +116,26 @@ def petition_draft_create(
     title: str,
     summary: str,
     statement: str,
-    decision_maker: DecisionMaker,
     goal: int,
     closes_on: dt.date,
+    decision_maker: DecisionMaker | None = None,
+    proposed_name: str = "",
+    proposed_title: str = "",
+    proposed_email: str = "",
     slug: str = "",
     now: dt.datetime | None = None,
 ) -> Petition:
+    """A new draft, addressed to a listed decision maker or to one the organiser proposes."""
     now = now or timezone.now()
+    decision_maker = _decision_maker_resolve(
+        organiser=organiser,
+        current=None,
+        decision_maker=decision_maker,
+        proposed_name=proposed_name,
+        proposed_title=proposed_title,
+        proposed_email=proposed_email,
+        now=now,
+    )
     try:
         with transaction.atomic():
             petition = Petition.objects.create(
@@ -87,25 +156,42 @@ def petition_draft_create(
     return petition
 
 
+@transaction.atomic
 def petition_draft_update(
     *,
     petition: Petition,
     title: str,
     summary: str,
     statement: str,
-    decision_maker: DecisionMaker,
     goal: int,
     closes_on: dt.date,
+    decision_maker: DecisionMaker | None = None,
+    proposed_name: str = "",
+    proposed_title: str = "",
+    proposed_email: str = "",
     slug: str = "",
+    now: dt.datetime | None = None,
 ) -> Petition:
-    """Change a draft. Only drafts change here: once submitted, moderators see what was sent."""
+    """Change a draft. Only drafts change here: once submitted, moderators see what was sent.
+
+    A proposal the organiser no longer needs (they chose a listed decision maker) is deleted.
+    """
     if petition.state != Petition.State.DRAFT:
         raise IllegalTransition(f"cannot edit a petition that is {petition.state}")
+    previous = petition.decision_maker
+    petition.decision_maker = _decision_maker_resolve(
+        organiser=petition.organiser,
+        current=previous,
+        decision_maker=decision_maker,
+        proposed_name=proposed_name,
+        proposed_title=proposed_title,
+        proposed_email=proposed_email,
+        now=now or timezone.now(),
+    )
     petition.slug = slug or slug_suggest(title, exclude_id=petition.id)
     petition.title = title
     petition.summary = summary
     petition.statement = statement
-    petition.decision_maker = decision_maker
     petition.goal = goal
     petition.closes_at = _closes_at(closes_on)
     try:
@@ -113,6 +199,8 @@ def petition_draft_update(
             petition.save()
     except IntegrityError as error:
         raise SlugTaken from error
+    if previous.id != petition.decision_maker.id and not previous.is_listed:
+        previous.delete()
     return petition
 
 
@@ -271,23 +359,16 @@ def petition_revise(
 def petition_goal_change(
     *, petition: Petition, goal: int, ladder: bool, by: Any, now: dt.datetime | None = None
 ) -> None:
-    """Set the goal and switch the ladder; each change that happens is on the timeline."""
-    if petition.state not in RUNNING:
+    """Set the goal and switch the ladder; each change that happens is on the timeline
+    (``goal_changed``, ``ladder_on`` / ``ladder_off``)."""
+    if petition.state not in GOAL_CHANGEABLE:
         raise IllegalTransition(f"cannot change the goal of a petition that is {petition.state}")
     now = now or timezone.now()
     with transaction.atomic():
         if goal != petition.goal:
             petition_goal_set(petition=petition, goal=goal, by=by, now=now)
         if ladder != petition.goal_ladder:
-            Petition.objects.filter(id=petition.id).update(goal_ladder=ladder)
-            petition.goal_ladder = ladder
-            # A goal event that leaves the goal as it is: the petitions app has no "ladder" kind.
-            petition.event(
-                kind=TimelineEvent.Kind.GOAL_RAISED,
-                at=now,
-                actor=by,
-                data={"from": petition.goal, "to": petition.goal, "ladder": ladder},
-            )
+            petition_ladder_set(petition=petition, ladder=ladder, by=by, now=now)
 
 
 @transaction.atomic
@@ -346,10 +427,12 @@ def petition_close_early(
 def petition_victory_declare(
     *, petition: Petition, story: str, by: Any, now: dt.datetime | None = None
 ) -> Victory:
-    """Record that the petition won, with its story, once; the timeline says so."""
-    if petition.state not in RUNNING:
-        raise IllegalTransition(f"cannot declare victory for a petition that is {petition.state}")
+    """Record that the petition won, with its story, once: the petition becomes
+    ``successful`` (signing stops) and the timeline has a ``successful`` event."""
     now = now or timezone.now()
+    # Petition.declare_successful refuses any state but open and closed, so a second
+    # declaration is refused there; the one-to-one Victory row is the database's guard.
+    petition.declare_successful(by=by, story=story, now=now)
     try:
         with transaction.atomic():
             victory = Victory.objects.create(
@@ -357,12 +440,6 @@ def petition_victory_declare(
             )
     except IntegrityError as error:
         raise IllegalTransition("victory was already declared") from error
-    # An update-kind event marked as a victory: the petitions app has no "victory" kind yet.
-    petition.event(
-        kind=TimelineEvent.Kind.UPDATE,
-        at=now,
-        actor=by,
-        note=story,
-        data={"victory": True, "title": "Victory"},
-    )
+    # Signing stops now, not when the cached petition row expires.
+    petition_cache_forget(petition=petition)
     return victory

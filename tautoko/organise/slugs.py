@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.text import slugify
 
-from tautoko.petitions.models import Petition
+from tautoko.petitions.models import DecisionMaker, Petition
 
 SLUG_MAX_LENGTH = 60
 
@@ -56,7 +56,19 @@ def slug_suggest(title: str, *, exclude_id: int | None = None) -> str:
     taken = Petition.objects.filter(slug__startswith=base)
     if exclude_id is not None:
         taken = taken.exclude(id=exclude_id)
-    used = set(taken.values_list("slug", flat=True))
+    return _free(base, set(taken.values_list("slug", flat=True)))
+
+
+def decision_maker_slug_suggest(name: str, *, exclude_id: int | None = None) -> str:
+    """A free slug for a proposed decision maker (its page's address once it is listed)."""
+    base = slugify(name)[:SLUG_MAX_LENGTH].strip("-") or "decision-maker"
+    taken = DecisionMaker.objects.filter(slug__startswith=base)
+    if exclude_id is not None:
+        taken = taken.exclude(id=exclude_id)
+    return _free(base, set(taken.values_list("slug", flat=True)))
+
+
+def _free(base: str, used: set[str]) -> str:
     candidate, n = base, 1
     while candidate in used:
         n += 1

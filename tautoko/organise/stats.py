@@ -29,6 +29,7 @@ CHART_MARGIN = 40
 
 # Every event is a mark on the chart but these, which happen before opening or are about
 # moderation: so thresholds crossed and responses are marked as soon as they are recorded.
+# Moderators' own events (TimelineEvent.STAFF_ONLY) are never shown to the organiser.
 CHART_EVENT_KINDS_LEFT_OUT = (
     TimelineEvent.Kind.CREATED,
     TimelineEvent.Kind.SPONSORING,
@@ -37,6 +38,7 @@ CHART_EVENT_KINDS_LEFT_OUT = (
     TimelineEvent.Kind.REJECTED,
     TimelineEvent.Kind.HIDDEN,
     TimelineEvent.Kind.RESTORED,
+    *TimelineEvent.STAFF_ONLY,
 )
 
 
@@ -54,6 +56,7 @@ class Bar:
 class Mark:
     label: str
     x: float
+    kind: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,18 +135,24 @@ def _chart(
             if start <= event.at < end:
                 offset = (event.at - start) / (end - start)
                 marks.append(
-                    Mark(label=_event_label(event), x=round(left + offset * (right - left), 2))
+                    Mark(
+                        label=_event_label(event),
+                        x=round(left + offset * (right - left), 2),
+                        kind=event.kind,
+                    )
                 )
     return Chart(title=title, bars=bars, marks=marks, peak=peak)
 
 
 def _event_label(event: TimelineEvent) -> str:
     label = str(event.get_kind_display())
-    if event.kind == TimelineEvent.Kind.GOAL_RAISED and "ladder" in event.data:
-        return "Goal ladder on" if event.data["ladder"] else "Goal ladder off"
-    if event.data.get("victory"):
+    if event.kind == TimelineEvent.Kind.LADDER_ON:
+        return "Goal ladder on"
+    if event.kind == TimelineEvent.Kind.LADDER_OFF:
+        return "Goal ladder off"
+    if event.kind == TimelineEvent.Kind.SUCCESSFUL:
         return "Victory"
-    if event.kind == TimelineEvent.Kind.GOAL_RAISED:
+    if event.kind in (TimelineEvent.Kind.GOAL_RAISED, TimelineEvent.Kind.GOAL_CHANGED):
         return f"{label}: {event.data.get('from')} → {event.data.get('to')}"
     if event.kind == TimelineEvent.Kind.GOAL_REACHED:
         return f"{label}: {event.data.get('goal')}"
@@ -153,7 +162,7 @@ def _event_label(event: TimelineEvent) -> str:
 
 
 def chart_events(*, petition: Petition) -> list[TimelineEvent]:
-    return list(petition.events.exclude(kind__in=CHART_EVENT_KINDS_LEFT_OUT))
+    return list(petition.events.public().exclude(kind__in=CHART_EVENT_KINDS_LEFT_OUT))
 
 
 def chart_hourly(

@@ -64,6 +64,7 @@ MESSAGE_NOT_RUNNING = gettext_noop(
     "That is only possible once the petition is open; this petition is %(state)s."
 )
 MESSAGE_GOAL_SAVED = gettext_noop("Goal saved.")
+MESSAGE_GOAL_FIXED = gettext_noop("The goal can no longer change: this petition is %(state)s.")
 MESSAGE_UPDATE_POSTED = gettext_noop(
     "Update posted. It is on the petition page, and on its way to the signers who asked for news."
 )
@@ -163,7 +164,7 @@ def _live_preview(request: HttpRequest, *, draft: Petition | None) -> HttpRespon
             "organise/_live_preview.html",
             {
                 "form": form,
-                "decision_maker": data["decision_maker"],
+                "decision_maker": form.decision_maker_shown(),
                 "title": data["title"],
                 "summary": data["summary"],
                 "statement_html": markdown_render(data["statement"]),
@@ -241,7 +242,7 @@ def petition_preview(request: HttpRequest, slug: str) -> HttpResponse:
     )
     context: dict[str, object] = {
         "petition": petition,
-        "events": petition.events.all(),
+        "events": petition.events.public(),
         "rejection": petition.rejection,
         "moderation_slow": moderation_is_slow(),
         "similar": similar,
@@ -313,8 +314,10 @@ def _render_dashboard(
         "victory_form": VictoryForm(),
         "updates": PetitionUpdate.objects.filter(petition=petition)[:20],
         "victory": Victory.objects.filter(petition=petition).first(),
-        "events": petition.events.all(),
+        "events": petition.events.public(),
         "running": petition.state in services.RUNNING,
+        "goal_changeable": petition.state in services.GOAL_CHANGEABLE,
+        "victory_possible": petition.state in Petition.SUCCEEDABLE,
         **stats.dashboard_figures(petition=petition),
         **forms,
     }
@@ -347,6 +350,9 @@ def petition_goal(request: HttpRequest, slug: str) -> HttpResponse:
             by=request.user,
         )
     except IllegalTransition:
+        if petition.state in services.RUNNING:
+            messages.error(request, _(MESSAGE_GOAL_FIXED) % {"state": petition.get_state_display()})
+            return redirect("organise:petition", slug=petition.slug)
         return _not_running(request, petition)
     messages.success(request, _(MESSAGE_GOAL_SAVED))
     return redirect("organise:petition", slug=petition.slug)
@@ -392,13 +398,13 @@ def victory_declare(request: HttpRequest, slug: str) -> HttpResponse:
     form = VictoryForm(request.POST)
     if not form.is_valid():
         return _render_dashboard(request, petition, status=400, victory_form=form)
-    if petition.state not in services.RUNNING:
-        return _not_running(request, petition)
     try:
         services.petition_victory_declare(
             petition=petition, story=form.cleaned_data["story"], by=request.user
         )
     except IllegalTransition:
+        if petition.state != Petition.State.SUCCESSFUL:
+            return _not_running(request, petition)
         messages.error(request, _(MESSAGE_VICTORY_TWICE))
         return redirect("organise:petition", slug=petition.slug)
     messages.success(request, _(MESSAGE_VICTORY))
