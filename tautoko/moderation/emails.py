@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 
-from tautoko.moderation.models import RejectionReason
+from tautoko.moderation.models import RejectionReason, SecondOpinion
 from tautoko.outbox.services import email_queue
 from tautoko.petitions.models import Petition, TimelineEvent
 
@@ -19,9 +19,14 @@ def _context(petition: Petition) -> dict[str, str]:
     }
 
 
-def approved_queue(*, petition: Petition, event: TimelineEvent) -> None:
+def approved_queue(
+    *, petition: Petition, event: TimelineEvent, proposal: dict[str, str] | None = None
+) -> None:
+    """``proposal``: the decision maker the organiser proposed (``proposed_name``) and
+    whether it was listed or the petition matched to a listed one (``outcome``)."""
     if petition.organiser is None:
         return
+    proposal = proposal or {}
     email_queue(
         key=f"petition:{petition.id}:event:{event.id}",
         to=petition.organiser.email,
@@ -29,6 +34,9 @@ def approved_queue(*, petition: Petition, event: TimelineEvent) -> None:
         context={
             **_context(petition),
             "closes_at": petition.closes_at.isoformat() if petition.closes_at else "",
+            "decision_maker": petition.decision_maker.name,
+            "proposed_name": proposal.get("proposed_name", ""),
+            "proposal_outcome": proposal.get("outcome", ""),
         },
     )
 
@@ -45,5 +53,27 @@ def rejected_queue(*, petition: Petition, event: TimelineEvent, reason: Rejectio
             "reason": reason.label,
             "explanation": reason.explanation,
             "note": event.note,
+        },
+    )
+
+
+def second_opinion_given_queue(*, opinion: SecondOpinion, event: TimelineEvent) -> None:
+    """Tell the moderator who asked for a second opinion that another one gave it."""
+    asker, answerer = opinion.asked_by, opinion.answered_by
+    if asker is None or not asker.email:
+        return
+    petition = opinion.petition
+    email_queue(
+        key=f"second-opinion:{opinion.id}:event:{event.id}",
+        to=asker.email,
+        template="second-opinion-given",
+        context={
+            "name": asker.get_full_name(),
+            "petition_title": petition.title,
+            "review_url": settings.SITE_URL + reverse("moderation:review", args=[petition.slug]),
+            "moderator": answerer.get_full_name() if answerer else "",
+            "outcome": opinion.outcome,
+            "opinion": opinion.answer,
+            "note": opinion.note,
         },
     )

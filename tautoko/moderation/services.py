@@ -8,12 +8,18 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from tautoko.moderation import emails
-from tautoko.moderation.models import Checkout, RejectionReason
-from tautoko.petitions.models import Petition, PetitionVersion, TimelineEvent
+from tautoko.moderation.models import Checkout, RejectionReason, SecondOpinion
+from tautoko.petitions.models import (
+    DecisionMaker,
+    IllegalTransition,
+    Petition,
+    PetitionVersion,
+    TimelineEvent,
+)
 
 
 class CheckedOutByOther(Exception):
@@ -38,6 +44,13 @@ def moderation_queue() -> QuerySet[Petition]:
         Petition.objects.filter(state=Petition.State.PENDING)
         .annotate(submitted_at=Subquery(submitted))
         .select_related("decision_maker", "organiser", "checkout__moderator")
+        .prefetch_related(
+            Prefetch(
+                "second_opinions",
+                queryset=SecondOpinion.objects.open().select_related("asked_by"),
+                to_attr="second_opinions_open",
+            )
+        )
         .order_by("submitted_at", "id")
     )
 
@@ -54,6 +67,10 @@ def edits_recent(*, now: dt.datetime | None = None) -> QuerySet[PetitionVersion]
         .select_related("petition", "created_by")
         .order_by("-created_at", "-id")
     )
+
+
+def second_opinion_open(*, petition: Petition) -> SecondOpinion | None:
+    return SecondOpinion.objects.open().select_related("asked_by").filter(petition=petition).first()
 
 
 def overdue_before(*, now: dt.datetime) -> dt.datetime:
@@ -112,14 +129,43 @@ def _checkout_require(*, petition: Petition, moderator: Any, now: dt.datetime) -
     checkout_take(petition=petition, moderator=moderator, now=now)
 
 
+def _second_opinion_settle(
+    *, petition: Petition, moderator: Any, outcome: str, now: dt.datetime
+) -> None:
+    """Deciding a flagged petition answers its open second opinion; its asker cannot."""
+    opinion = second_opinion_open(petition=petition)
+    if opinion is not None:
+        event = opinion.settle(by=moderator, outcome=outcome, now=now)
+        emails.second_opinion_given_queue(opinion=opinion, event=event)
+
+
 @transaction.atomic
 def petition_approve(
-    *, petition: Petition, moderator: Any, now: dt.datetime | None = None
+    *,
+    petition: Petition,
+    moderator: Any,
+    proposal_accept: bool = False,
+    match_to: DecisionMaker | None = None,
+    now: dt.datetime | None = None,
 ) -> TimelineEvent:
+    """Open a pending petition. If its organiser proposed a decision maker, the moderator
+    either accepts the proposal (``proposal_accept``: it becomes listed) or addresses the
+    petition to a listed one (``match_to``); Petition.approve refuses to open it otherwise."""
     now = now or timezone.now()
     _checkout_require(petition=petition, moderator=moderator, now=now)
+    _second_opinion_settle(
+        petition=petition, moderator=moderator, outcome=SecondOpinion.Outcome.APPROVED, now=now
+    )
+    proposed = petition.decision_maker
+    proposal: dict[str, str] = {}
+    if match_to is not None:
+        proposed.match(petition=petition, to=match_to, by=moderator, now=now)
+        proposal = {"proposed_name": proposed.name, "outcome": "matched"}
+    elif proposal_accept:
+        proposed.accept(petition=petition, by=moderator, now=now)
+        proposal = {"proposed_name": proposed.name, "outcome": "listed"}
     event = petition.approve(by=moderator, now=now)
-    emails.approved_queue(petition=petition, event=event)
+    emails.approved_queue(petition=petition, event=event, proposal=proposal)
     checkout_release(petition=petition, moderator=moderator)
     return event
 
@@ -135,12 +181,45 @@ def petition_reject(
 ) -> TimelineEvent:
     now = now or timezone.now()
     _checkout_require(petition=petition, moderator=moderator, now=now)
+    _second_opinion_settle(
+        petition=petition, moderator=moderator, outcome=SecondOpinion.Outcome.REJECTED, now=now
+    )
+    # A proposed decision maker stays unlisted: the rejected petition still names it.
     event = petition.reject(
         by=moderator, reason_code=reason.code, reason_label=reason.label, note=note, now=now
     )
     emails.rejected_queue(petition=petition, event=event, reason=reason)
     checkout_release(petition=petition, moderator=moderator)
     return event
+
+
+@transaction.atomic
+def second_opinion_ask(
+    *, petition: Petition, moderator: Any, note: str, now: dt.datetime | None = None
+) -> SecondOpinion:
+    """Flag a pending petition for another moderator's view. The asker's checkout is given
+    back, so that another moderator can take the petition up."""
+    now = now or timezone.now()
+    _checkout_require(petition=petition, moderator=moderator, now=now)
+    opinion = SecondOpinion.ask(petition=petition, by=moderator, note=note, now=now)
+    checkout_release(petition=petition, moderator=moderator)
+    return opinion
+
+
+@transaction.atomic
+def second_opinion_give(
+    *, petition: Petition, moderator: Any, opinion: str, now: dt.datetime | None = None
+) -> SecondOpinion:
+    """Another moderator gives their opinion on a flagged petition; its asker is emailed."""
+    now = now or timezone.now()
+    _checkout_require(petition=petition, moderator=moderator, now=now)
+    wanted = second_opinion_open(petition=petition)
+    if wanted is None:
+        raise IllegalTransition("no second opinion is asked for on this petition")
+    event = wanted.give(by=moderator, opinion=opinion, now=now)
+    emails.second_opinion_given_queue(opinion=wanted, event=event)
+    checkout_release(petition=petition, moderator=moderator)
+    return wanted
 
 
 @transaction.atomic

@@ -1,21 +1,26 @@
 """An organiser starts and submits a petition; a moderator, after the two-factor check,
 approves it and the public page shows it open, or rejects one and the page shows why.
 With sponsors required, the organiser first shares the sponsor link and the sponsors sign
-and confirm by email before the petition reaches the queue; once open, they are its count."""
+and confirm by email before the petition reaches the queue; once open, they are its count.
+An organiser proposes a decision maker who is not listed; one moderator asks for a second
+opinion and cannot approve it; another approves it, accepting the proposal, and the public
+page names the new decision maker."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.test import override_settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from tautoko.accounts.models import User
 from tautoko.accounts.staff import totp_device_add
 from tautoko.fraud.models import FraudSettings, Rule
+from tautoko.moderation.models import SecondOpinion
 from tautoko.moderation.services import moderators_group_ensure, rejection_reasons_seed
 from tautoko.outbox.models import OutboundEmail
 from tautoko.outbox.services import outbox_deliver
-from tautoko.petitions.models import DecisionMaker, Petition, Signature
+from tautoko.petitions.models import DecisionMaker, Petition, Signature, TimelineEvent
 from tautoko.petitions.services import tallies_apply
 from tests.browser.base import BrowserTestCase
 from tests.staff import totp_token
@@ -51,11 +56,15 @@ class CreateAndModerateJourneyTests(BrowserTestCase):
         page.locator("main form button[type=submit]").click()
         expect(page.get_by_role("heading", name=lands_on)).to_be_visible()
 
-    def moderator_log_in_and_verify(self) -> None:
+    def moderator_log_in_and_verify(
+        self, moderator: User | None = None, device: TOTPDevice | None = None
+    ) -> None:
         page = self.page
         # Moderators land on their queue, which first asks for the two-factor code.
-        self.log_in(self.moderator.email, lands_on="Two-factor check")
-        page.get_by_label("Code from your authenticator app").fill(totp_token(self.device))
+        self.log_in((moderator or self.moderator).email, lands_on="Two-factor check")
+        page.get_by_label("Code from your authenticator app").fill(
+            totp_token(device or self.device)
+        )
         page.get_by_role("button", name="Verify").click()
         expect(page.get_by_role("heading", name="Moderation queue")).to_be_visible()
 
@@ -221,4 +230,92 @@ class CreateAndModerateJourneyTests(BrowserTestCase):
         expect(page.locator(".rejection-reason")).to_have_text("Advert")
         expect(page.locator(".rejection-note")).to_have_text("Petitions cannot sell things.")
         expect(page.locator("form.sign-form")).to_have_count(0)
+        self.assert_no_page_errors()
+
+    def test_a_proposed_decision_maker_a_second_opinion_and_approval_by_another_moderator(
+        self,
+    ) -> None:
+        page = self.page
+        second = User.objects.create_user(
+            "hemi@example.org", PASSWORD, name="Hemi", is_staff=True, email_verified=True
+        )
+        second.groups.add(moderators_group_ensure())
+        second_device = totp_device_add(user=second)
+
+        # The organiser's decision maker is not on the list: they propose it.
+        self.log_in(self.organiser.email)
+        page.get_by_role("link", name="Start a petition").last.click()
+        form = page.locator("form.petition-form")
+        form.get_by_label("Title").fill("A footbridge over the Whanganui")
+        form.get_by_label("What should happen").fill("Build a footbridge at Taumarunui.")
+        form.get_by_label("Why").fill("Walkers cross the road bridge with the trucks.")
+        expect(form.get_by_label("Who can make it happen")).not_to_contain_text("Ruapehu")
+        form.get_by_label("Name of the decision maker").fill("Ruapehu District Council")
+        form.get_by_label("Their role or office").fill("Territorial authority")
+        form.get_by_label("Their contact email (optional)").fill("info@ruapehu.example")
+        form.get_by_label("Signature goal").fill("300")
+        form.get_by_role("button", name="Save draft and preview").click()
+        expect(page.locator(".proposed-flag")).to_contain_text("your proposal")
+        page.get_by_role("button", name="Submit for moderation").click()
+        expect(page.locator("[data-state]")).to_have_text("Awaiting moderation")
+        petition = Petition.objects.get()
+        assert petition.decision_maker.status == DecisionMaker.Status.PROPOSED
+
+        # Moderator A is unsure, and asks for a second opinion.
+        self.moderator_log_in_and_verify()
+        row = page.locator("table.queue tbody tr", has_text="A footbridge over the Whanganui")
+        expect(row).to_contain_text("(proposed, not listed)")
+        row.get_by_role("link").click()
+        expect(page.locator("[data-proposal=name]")).to_have_text("Ruapehu District Council")
+        page.get_by_role("button", name="Check out to review").click()
+        ask = page.locator("form.second-opinion-ask-form")
+        ask.get_by_label("What should another moderator look at?").fill(
+            "Is a district council the right decision maker for a bridge on a state highway?"
+        )
+        ask.get_by_role("button", name="Ask for a second opinion").click()
+        flagged = page.locator("table.queue tbody tr.second-opinion")
+        expect(flagged).to_contain_text("Second opinion wanted")
+        expect(flagged).to_contain_text("(asked by Mere)")
+
+        # A cannot approve (or reject) it now.
+        flagged.get_by_role("link").click()
+        expect(page.get_by_text("You asked for it: another moderator")).to_be_visible()
+        expect(page.locator("form.approve-form")).to_have_count(0)
+        expect(page.locator("form.reject-form")).to_have_count(0)
+
+        # Moderator B finds it through the queue's filter and approves it, accepting the
+        # proposal, which clears the flag.
+        self.moderator_log_in_and_verify(second, second_device)
+        page.get_by_role("link", name="Second opinion wanted (1)").click()
+        page.locator("table.queue tbody tr").first.get_by_role("link").click()
+        expect(page.locator("blockquote.second-opinion-note")).to_contain_text("state highway")
+        page.get_by_role("button", name="Check out to review").click()
+        approve = page.locator("form.approve-form")
+        approve.get_by_label("Accept it: add it to the list as proposed").check()
+        approve.get_by_role("button", name="Approve").click()
+        expect(page.get_by_text("Nothing is waiting for moderation.")).to_be_visible()
+
+        petition.refresh_from_db()
+        assert petition.state == Petition.State.OPEN
+        assert petition.decision_maker.status == DecisionMaker.Status.LISTED
+        opinion = SecondOpinion.objects.get()
+        assert (opinion.answered_by, opinion.outcome) == (second, SecondOpinion.Outcome.APPROVED)
+        assert list(petition.events.values_list("kind", flat=True))[-3:] == [
+            TimelineEvent.Kind.SECOND_OPINION_GIVEN,
+            TimelineEvent.Kind.DECISION_MAKER_LISTED,
+            TimelineEvent.Kind.OPENED,
+        ]
+        assert OutboundEmail.objects.filter(
+            to=self.moderator.email, template="second-opinion-given"
+        ).exists()
+
+        # The public page names the new decision maker, and links its new page.
+        page.context.clear_cookies()
+        page.goto(self.url(f"/{petition.slug}"))
+        to = page.locator("p.to")
+        expect(to).to_contain_text("Petition to Ruapehu District Council, Territorial authority")
+        expect(page.locator(".timeline")).not_to_contain_text("Second opinion")
+        to.get_by_role("link", name="Ruapehu District Council").click()
+        expect(page.get_by_role("heading", name="Ruapehu District Council")).to_be_visible()
+        expect(page.locator(".petition-list")).to_contain_text("A footbridge over the Whanganui")
         self.assert_no_page_errors()
