@@ -242,3 +242,53 @@ class PublicListsTests(ProposalTestCase):
         found = self.client.get(reverse("search:search"), {"state": "rejected"}).content
         assert b"Ruapehu District Council" in found
         assert reverse("responses:decision-maker", args=[self.proposal.slug]).encode() not in found
+
+
+class LivePreviewTests(ProposalTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.client.force_login(self.organiser)
+        self.url = reverse("organise:new-preview")
+
+    def typed(self, **changes: str) -> dict[str, str]:
+        data = {
+            "title": "A footbridge over the Whanganui",
+            "summary": "Build a footbridge at Taumarunui.",
+            "statement": "Walkers cross with the trucks.",
+            "decision_maker": "",
+            "proposed_name": "Ruapehu District Council",
+            "proposed_title": "Territorial authority",
+        }
+        return data | changes
+
+    def test_it_shows_the_proposal_being_typed_and_saves_nothing(self) -> None:
+        response = self.client.post(self.url, self.typed())
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Ruapehu District Council</strong>, Territorial authority" in html
+        assert "your proposal: a moderator checks it" in html
+        assert not DecisionMaker.objects.filter(status=DecisionMaker.Status.PROPOSED).exists()
+
+    def test_a_listed_choice_shows_as_listed(self) -> None:
+        response = self.client.post(
+            self.url, self.typed(decision_maker=self.minister.slug, proposed_name="")
+        )
+        html = response.content.decode()
+        assert "Minister of Education" in html
+        assert "your proposal" not in html
+
+    def test_another_organisers_proposal_cannot_be_previewed_by_its_slug(self) -> None:
+        self.make_decision_maker(
+            slug="secret-proposal", name="Someone's proposal", status=DecisionMaker.Status.PROPOSED
+        )
+        response = self.client.post(
+            self.url, self.typed(decision_maker="secret-proposal", proposed_name="")
+        )
+        assert response.status_code == 400
+        assert "Someone&#x27;s proposal" not in response.content.decode()
+        assert "Someone's proposal" not in response.content.decode()
+
+    def test_an_overlong_proposal_is_refused(self) -> None:
+        response = self.client.post(self.url, self.typed(proposed_name="x" * 121))
+        assert response.status_code == 400
+        assert "proposed_name" in response.context["form"].errors

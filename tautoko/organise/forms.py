@@ -257,7 +257,7 @@ class PetitionPreviewForm(forms.Form):
         """The listed decision maker chosen, else the proposal being typed (unsaved)."""
         data = self.cleaned_data
         if data.get("decision_maker") is not None:
-            return data["decision_maker"]  # type: ignore[no-any-return]
+            return data["decision_maker"]
         if data.get("proposed_name"):
             return DecisionMaker(
                 name=data["proposed_name"],
