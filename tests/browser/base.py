@@ -1,4 +1,5 @@
-"""The base class of browser tests: a live server and a fresh browser page per test."""
+"""The base class of browser tests: a live server and a fresh browser page per test, and
+the steps that several journeys share (logging in, drafting, signing and confirming)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 from django.test import LiveServerTestCase, override_settings
-from playwright.sync_api import Browser, ConsoleMessage, Error, Page
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Browser, ConsoleMessage, Error, Locator, Page, expect
+
+from tautoko.outbox.services import outbox_deliver
+from tests.staff import totp_token
 
 # Long enough for a slow CI machine, short enough that a broken page fails quickly.
 TIMEOUT_MS = 10_000
@@ -49,3 +54,104 @@ class BrowserTestCase(LiveServerTestCase):
 
     def assert_no_page_errors(self) -> None:
         assert self.page_errors == []
+
+    # --- Steps shared by journeys ------------------------------------------------------
+    # Journeys that use the dev outbox run with DEMO and OUTBOX_KEEP_BODIES on, and do the
+    # worker's jobs (sending email, folding counts) themselves, where a person would wait.
+
+    def log_in(self, email: str, *, password: str, lands_on: str = "Your petitions") -> None:
+        """Log in as someone else: the cookies of whoever came before are dropped."""
+        page = self.page
+        page.context.clear_cookies()
+        page.goto(self.url("/accounts/login/"))
+        page.locator("input[name=login]").fill(email)
+        page.locator("input[name=password]").fill(password)
+        page.locator("main form button[type=submit]").click()
+        expect(page.get_by_role("heading", name=lands_on)).to_be_visible()
+
+    def staff_log_in_and_verify(self, email: str, *, password: str, device: TOTPDevice) -> None:
+        """Staff land on the moderation queue, which first asks for the two-factor code.
+
+        A TOTP code is accepted once: a second verification by the same device within one
+        30-second step is refused, so a journey's second staff login uses another member.
+        """
+        page = self.page
+        self.log_in(email, password=password, lands_on="Two-factor check")
+        page.get_by_label("Code from your authenticator app").fill(totp_token(device))
+        page.get_by_role("button", name="Verify").click()
+        expect(page.get_by_role("heading", name="Moderation queue")).to_be_visible()
+
+    def organiser_drafts(
+        self, *, title: str, summary: str, statement: str, decision_maker: str, goal: int
+    ) -> None:
+        """A logged-in organiser starts a petition and saves it: its preview, as a draft."""
+        page = self.page
+        page.get_by_role("link", name="Start a petition").last.click()
+        form = page.locator("form.petition-form")
+        form.get_by_label("Title").fill(title)
+        form.get_by_label("What should happen").fill(summary)
+        form.get_by_label("Why").fill(statement)
+        form.get_by_label("Who can make it happen").select_option(decision_maker)
+        form.get_by_label("Signature goal").fill(str(goal))
+        form.get_by_role("button", name="Save draft and preview").click()
+        expect(page.locator("[data-state]")).to_have_text("Draft")
+
+    def sign_form_fill(self, form: Locator, *, name: str, email: str, notify: bool) -> None:
+        """Fill in the sign form (the public one or the sponsors'), consent included."""
+        form.get_by_label("Your name", exact=True).fill(name)
+        form.get_by_label("Email address", exact=True).fill(email)
+        form.get_by_label("Electorate", exact=True).select_option("Wellington Central")
+        if notify:
+            form.get_by_label("Keep me updated about this petition").check()
+        form.get_by_label("I agree that Tautoko records my signature").check()
+
+    def outbox_email_open(self, to: str) -> None:
+        """Send what is queued (the worker's job), then open the newest email to ``to``."""
+        page = self.page
+        outbox_deliver()
+        page.goto(self.url("/dev/outbox/"))
+        page.locator("table.outbox tbody tr", has_text=to).first.get_by_role("link").click()
+        expect(page.locator(".email-body")).to_be_visible()
+
+    def sponsor_signs_and_confirms(
+        self, link: str, *, name: str, email: str, notify: bool = False
+    ) -> None:
+        """A sponsor opens the sponsor link, signs, and confirms from the emailed link."""
+        page = self.page
+        page.context.clear_cookies()
+        page.goto(link)
+        form = page.locator("form.sign-form")
+        self.sign_form_fill(form, name=name, email=email, notify=notify)
+        form.get_by_role("button", name="Sponsor", exact=True).click()
+        expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+        self.outbox_email_open(email)
+        page.locator(".email-body a[href*='/sponsor/confirm/']").click()
+        expect(page.get_by_role("heading", name="Confirm that you sponsor it")).to_be_visible()
+        page.get_by_role("button", name="Confirm", exact=True).click()
+        expect(
+            page.get_by_role("heading", name="Thank you — you sponsor this petition")
+        ).to_be_visible()
+
+    def sign_and_confirm(
+        self, slug: str, *, name: str, email: str, notify: bool, wait_ms: int = 3_000
+    ) -> None:
+        """A member of the public signs on the petition's page and confirms by email.
+
+        ``wait_ms``: a person takes a few seconds over the form, and one sent sooner after
+        the page was served is shadow-flagged as a bot's (tautoko/fraud), unless the test
+        lowered ``FraudSettings.min_fill_seconds``.
+        """
+        page = self.page
+        page.context.clear_cookies()
+        page.goto(self.url(f"/{slug}"))
+        form = page.locator("form.sign-form")
+        self.sign_form_fill(form, name=name, email=email, notify=notify)
+        if wait_ms:
+            page.wait_for_timeout(wait_ms)
+        form.get_by_role("button", name="Sign", exact=True).click()
+        expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+        self.outbox_email_open(email)
+        page.locator(".email-body a[href*='/confirm/']").click()
+        expect(page.get_by_role("heading", name="Confirm your signature")).to_be_visible()
+        page.get_by_role("button", name="Confirm", exact=True).click()
+        expect(page.locator(".signer-number")).to_be_visible()

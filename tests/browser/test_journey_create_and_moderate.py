@@ -19,11 +19,9 @@ from tautoko.fraud.models import FraudSettings, Rule
 from tautoko.moderation.models import SecondOpinion
 from tautoko.moderation.services import moderators_group_ensure, rejection_reasons_seed
 from tautoko.outbox.models import OutboundEmail
-from tautoko.outbox.services import outbox_deliver
 from tautoko.petitions.models import DecisionMaker, Petition, Signature, TimelineEvent
 from tautoko.petitions.services import tallies_apply
 from tests.browser.base import BrowserTestCase
-from tests.staff import totp_token
 
 PASSWORD = "pōhutukawa-summer-2026"
 SPONSORS = (
@@ -47,63 +45,22 @@ class CreateAndModerateJourneyTests(BrowserTestCase):
         self.moderator.groups.add(moderators_group_ensure())
         self.device = totp_device_add(user=self.moderator)
 
-    def log_in(self, email: str, *, lands_on: str = "Your petitions") -> None:
-        page = self.page
-        page.context.clear_cookies()
-        page.goto(self.url("/accounts/login/"))
-        page.locator("input[name=login]").fill(email)
-        page.locator("input[name=password]").fill(PASSWORD)
-        page.locator("main form button[type=submit]").click()
-        expect(page.get_by_role("heading", name=lands_on)).to_be_visible()
-
     def moderator_log_in_and_verify(
         self, moderator: User | None = None, device: TOTPDevice | None = None
     ) -> None:
-        page = self.page
-        # Moderators land on their queue, which first asks for the two-factor code.
-        self.log_in((moderator or self.moderator).email, lands_on="Two-factor check")
-        page.get_by_label("Code from your authenticator app").fill(
-            totp_token(device or self.device)
+        self.staff_log_in_and_verify(
+            (moderator or self.moderator).email, password=PASSWORD, device=device or self.device
         )
-        page.get_by_role("button", name="Verify").click()
-        expect(page.get_by_role("heading", name="Moderation queue")).to_be_visible()
 
     def organiser_creates_a_draft(self) -> None:
-        page = self.page
-        self.log_in(self.organiser.email)
-        page.get_by_role("link", name="Start a petition").last.click()
-        form = page.locator("form.petition-form")
-        form.get_by_label("Title").fill("Free lunches in every school")
-        form.get_by_label("What should happen").fill("Fund a healthy lunch for every pupil.")
-        form.get_by_label("Why").fill("Hungry children **cannot** learn.")
-        form.get_by_label("Who can make it happen").select_option("minister-of-education")
-        form.get_by_label("Signature goal").fill("500")
-        form.get_by_role("button", name="Save draft and preview").click()
-        expect(page.locator("[data-state]")).to_have_text("Draft")
-
-    def sponsor_signs_and_confirms(self, link: str, name: str, email: str) -> None:
-        page = self.page
-        page.goto(link)
-        expect(page.locator(".statement strong")).to_have_text("cannot")
-        form = page.locator("form.sign-form")
-        form.get_by_label("Your name", exact=True).fill(name)
-        form.get_by_label("Email address", exact=True).fill(email)
-        form.get_by_label("Electorate", exact=True).select_option("Wellington Central")
-        form.get_by_label("I agree that Tautoko records my signature").check()
-        form.get_by_role("button", name="Sponsor", exact=True).click()
-        expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
-        # The worker's job, done here: send the confirmation email.
-        assert outbox_deliver() >= 1
-        page.goto(self.url("/dev/outbox/"))
-        newest = page.locator("table.outbox tbody tr").first
-        expect(newest).to_contain_text(email)
-        newest.get_by_role("link").click()
-        page.locator(".email-body a[href*='/sponsor/confirm/']").click()
-        expect(page.get_by_role("heading", name="Confirm that you sponsor it")).to_be_visible()
-        page.get_by_role("button", name="Confirm", exact=True).click()
-        expect(
-            page.get_by_role("heading", name="Thank you — you sponsor this petition")
-        ).to_be_visible()
+        self.log_in(self.organiser.email, password=PASSWORD)
+        self.organiser_drafts(
+            title="Free lunches in every school",
+            summary="Fund a healthy lunch for every pupil.",
+            statement="Hungry children **cannot** learn.",
+            decision_maker="minister-of-education",
+            goal=500,
+        )
 
     # Only demo mode has the development outbox, and keeps sent emails' bodies (their links).
     @override_settings(
@@ -135,8 +92,11 @@ class CreateAndModerateJourneyTests(BrowserTestCase):
         assert page.evaluate("navigator.clipboard.readText()") == link
 
         page.context.clear_cookies()
+        # Sponsors read the draft's text as the organiser wrote it, Markdown and all.
+        page.goto(link)
+        expect(page.locator(".statement strong")).to_have_text("cannot")
         for name, email in SPONSORS:
-            self.sponsor_signs_and_confirms(link, name, email)
+            self.sponsor_signs_and_confirms(link, name=name, email=email)
         expect(page.locator(".sponsor-progress")).to_contain_text("has all the sponsors it needs")
         petition.refresh_from_db()
         assert petition.state == Petition.State.PENDING
@@ -167,17 +127,7 @@ class CreateAndModerateJourneyTests(BrowserTestCase):
         self,
     ) -> None:
         page = self.page
-        self.log_in(self.organiser.email)
-        page.get_by_role("link", name="Start a petition").last.click()
-        form = page.locator("form.petition-form")
-        form.get_by_label("Title").fill("Free lunches in every school")
-        form.get_by_label("What should happen").fill("Fund a healthy lunch for every pupil.")
-        form.get_by_label("Why").fill("Hungry children **cannot** learn.")
-        form.get_by_label("Who can make it happen").select_option("minister-of-education")
-        form.get_by_label("Signature goal").fill("500")
-        form.get_by_role("button", name="Save draft and preview").click()
-
-        expect(page.locator("[data-state]")).to_have_text("Draft")
+        self.organiser_creates_a_draft()
         expect(page.locator(".statement strong")).to_have_text("cannot")
         page.get_by_role("button", name="Submit for moderation").click()
         expect(page.locator("[data-state]")).to_have_text("Awaiting moderation")
@@ -243,7 +193,7 @@ class CreateAndModerateJourneyTests(BrowserTestCase):
         second_device = totp_device_add(user=second)
 
         # The organiser's decision maker is not on the list: they propose it.
-        self.log_in(self.organiser.email)
+        self.log_in(self.organiser.email, password=PASSWORD)
         page.get_by_role("link", name="Start a petition").last.click()
         form = page.locator("form.petition-form")
         form.get_by_label("Title").fill("A footbridge over the Whanganui")

@@ -19,7 +19,6 @@ from tautoko.petitions.models import DecisionMaker, Petition, Signature
 from tautoko.petitions.services import tallies_apply
 from tautoko.responses.models import OfficialResponse, ThresholdCrossing
 from tests.browser.base import BrowserTestCase
-from tests.staff import totp_token
 
 PASSWORD = "pōhutukawa-summer-2026"
 SIGNER_NAME = "Aroha Testing"
@@ -64,35 +63,13 @@ class ThresholdAndResponseJourneyTests(BrowserTestCase):
         FraudSettings.objects.create(burst_limit=5, sustained_limit=10)
         fraud_state_forget()
 
-    def sign_and_confirm(self, name: str, email: str, *, notify: bool) -> None:
-        page = self.page
-        page.context.clear_cookies()
-        page.goto(self.url(f"/{self.petition.slug}"))
-        form = page.locator("form.sign-form")
-        form.get_by_label("Your name", exact=True).fill(name)
-        form.get_by_label("Email address", exact=True).fill(email)
-        form.get_by_label("Electorate", exact=True).select_option("Wellington Central")
-        if notify:
-            form.locator("input[name=notify]").check()
-        form.get_by_label("I agree that Tautoko records my signature").check()
-        # A person takes a few seconds over the form; sooner is shadow-flagged as a bot's.
-        page.wait_for_timeout(3_000)
-        form.get_by_role("button", name="Sign", exact=True).click()
-        expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
-        # The worker's job: send the confirmation email.
-        outbox_deliver()
-        page.goto(self.url("/dev/outbox/"))
-        page.locator("table.outbox tbody tr", has_text=email).first.get_by_role("link").click()
-        page.locator(".email-body a[href*='/confirm/']").click()
-        page.get_by_role("button", name="Confirm", exact=True).click()
-        expect(page.locator(".signer-number")).to_be_visible()
-
     def test_a_petition_crosses_the_threshold_and_its_response_reaches_its_signers(
         self,
     ) -> None:
         page = self.page
-        self.sign_and_confirm(SIGNER_NAME, SIGNER_EMAIL, notify=True)
-        self.sign_and_confirm("Quiet Signer", "quiet@example.org", notify=False)
+        slug = self.petition.slug
+        self.sign_and_confirm(slug, name=SIGNER_NAME, email=SIGNER_EMAIL, notify=True)
+        self.sign_and_confirm(slug, name="Quiet Signer", email="quiet@example.org", notify=False)
         assert Signature.objects.counted().count() == 2
 
         # The worker folds the confirmations: the count reaches the threshold.
@@ -109,14 +86,7 @@ class ThresholdAndResponseJourneyTests(BrowserTestCase):
         expect(outbox).to_contain_text(self.moderator.email)
 
         # Staff log in, pass the two-factor check and publish the response.
-        page.context.clear_cookies()
-        page.goto(self.url("/accounts/login/"))
-        page.locator("input[name=login]").fill(self.moderator.email)
-        page.locator("input[name=password]").fill(PASSWORD)
-        page.locator("main form button[type=submit]").click()
-        page.get_by_label("Code from your authenticator app").fill(totp_token(self.device))
-        page.get_by_role("button", name="Verify").click()
-        expect(page.get_by_role("heading", name="Moderation queue")).to_be_visible()
+        self.staff_log_in_and_verify(self.moderator.email, password=PASSWORD, device=self.device)
         page.goto(self.url("/staff/responses/"))
         page.locator("table.responses-waiting").get_by_role(
             "link", name="Warm homes for renters"
