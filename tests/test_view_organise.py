@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Iterable, Iterator
 
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, get_resolver, include, path, re_path, reverse
+from django.urls.resolvers import RegexPattern, RoutePattern
 from django.utils import timezone
 
 from tautoko.organise.forms import (
@@ -153,6 +157,68 @@ class CreateTests(OrganiseTestCase):
         assert not Petition.objects.exists()
 
 
+# A first path segment that is a word and nothing else: no converter, no regex syntax.
+LITERAL_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _pattern_text(pattern: URLPattern | URLResolver) -> str:
+    """The start of the path a pattern matches, as text; a regex's anchor dropped."""
+    if isinstance(pattern.pattern, RoutePattern):
+        return str(pattern.pattern)
+    if isinstance(pattern.pattern, RegexPattern):
+        return str(pattern.pattern).removeprefix("^")
+    # Another kind (a language prefix): never a word a petition could take.
+    return "<>"
+
+
+def first_path_segments(
+    patterns: Iterable[URLPattern | URLResolver], prefix: str = ""
+) -> Iterator[str]:
+    """Every literal first path segment the URL configuration routes, includes walked into.
+
+    An include's prefix without a "/" (``""`` most often) does not end the first segment,
+    so its own patterns are walked with the prefix before them.
+    """
+    for pattern in patterns:
+        text = prefix + _pattern_text(pattern)
+        if isinstance(pattern, URLResolver) and "/" not in text:
+            yield from first_path_segments(pattern.url_patterns, text)
+            continue
+        segment = text.split("/", 1)[0]
+        if LITERAL_SEGMENT.fullmatch(segment):
+            yield segment
+
+
+class ReservedSlugsTests(OrganiseTestCase):
+    def test_every_first_path_segment_of_the_site_is_reserved(self) -> None:
+        segments = set(first_path_segments(get_resolver().url_patterns))
+        # The walk reaches into the includes mounted at "" too, not only the root's own.
+        assert {"healthz", "organise", "search", "my-signatures", "staff", "api"} <= segments
+        assert segments - RESERVED_SLUGS == set()
+
+    def test_the_walk_finds_segments_behind_empty_and_partial_prefixes(self) -> None:
+        def view(request: HttpRequest) -> HttpResponse:
+            return HttpResponse()
+
+        patterns = [
+            path("", view),
+            path("<slug:slug>", view),
+            path("", include([path("privacy", view), path("<slug:slug>/sign", view)])),
+            path("dev", include([path("-tools/", view)])),
+            re_path(r"^static/(?P<path>.*)$", view),
+            re_path(r"^(?P<slug>[-\w]+)/history$", view),
+        ]
+        assert sorted(first_path_segments(patterns)) == ["dev-tools", "privacy", "static"]
+
+    def test_a_reserved_word_is_refused_as_a_slug(self) -> None:
+        self.client.force_login(self.organiser)
+        for slug in ("my-signatures", "staff", "fraud"):
+            response = self.client.post(reverse("organise:new"), self.valid(slug=slug))
+            assert response.status_code == 400
+            assert str(MESSAGE_SLUG_RESERVED) in response.context["form"].errors["slug"]
+        assert not Petition.objects.exists()
+
+
 class SlugSuggestTests(OrganiseTestCase):
     def test_it_adds_a_number_when_the_title_slug_is_taken(self) -> None:
         self.make_petition(slug="save-the-kaka")
@@ -160,6 +226,7 @@ class SlugSuggestTests(OrganiseTestCase):
 
     def test_it_never_suggests_a_reserved_word(self) -> None:
         assert slug_suggest("Admin") not in RESERVED_SLUGS
+        assert slug_suggest("My signatures") == "my-signatures-petition"
         assert slug_suggest("!!!") == "our-petition"
 
 

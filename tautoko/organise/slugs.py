@@ -8,7 +8,9 @@ from tautoko.petitions.models import DecisionMaker, Petition
 
 SLUG_MAX_LENGTH = 60
 
-# First path segments that are, or may one day be, the site's own pages.
+# First path segments that are, or may one day be, the site's own pages. Every first
+# segment the URL configuration routes must be here, or a petition could take the address
+# of a site page (or be hidden by one): tests/test_view_organise.py walks the URLs to check.
 RESERVED_SLUGS = frozenset(
     {
         "about",
@@ -18,6 +20,7 @@ RESERVED_SLUGS = frozenset(
         "contact",
         "decision-makers",
         "dev",
+        "fraud",
         "healthz",
         "help",
         "i18n",
@@ -26,6 +29,7 @@ RESERVED_SLUGS = frozenset(
         "manage",
         "media",
         "moderate",
+        "my-signatures",
         "new",
         "organise",
         "organize",
@@ -35,6 +39,7 @@ RESERVED_SLUGS = frozenset(
         "search",
         "signup",
         "sponsor",
+        "staff",
         "static",
         "terms",
         "tautoko",
