@@ -257,26 +257,33 @@ class Petition(models.Model):
         return self.state in self.VISIBLE
 
     def open(self, *, by: Any = None, now: dt.datetime | None = None) -> TimelineEvent:
+        """Open a draft or pending petition as it is, without ``approve``'s checks and
+        dates: for the demo and tests. Moderators approve."""
         now = now or timezone.now()
-        if self.state not in (self.State.DRAFT, self.State.PENDING):
-            raise IllegalTransition(f"cannot open a petition that is {self.state}")
-        self.state = self.State.OPEN
-        self.opened_at = now
         with transaction.atomic():
-            self.save(update_fields=["state", "opened_at"])
+            self._move(
+                allowed=(self.State.DRAFT, self.State.PENDING),
+                to=self.State.OPEN,
+                verb="open",
+                opened_at=now,
+            )
             self._version_keep(at=now)
             return self.event(kind=TimelineEvent.Kind.OPENED, at=now, actor=by)
 
     def close(
         self, *, by: Any = None, now: dt.datetime | None = None, reason: str = ""
     ) -> TimelineEvent:
+        """Stop signing an open petition: the organiser early, or the worker at its closing
+        time (``by`` None). ``reason`` is the event's note."""
         now = now or timezone.now()
-        if self.state != self.State.OPEN:
-            raise IllegalTransition(f"cannot close a petition that is {self.state}")
-        self.state = self.State.CLOSED
-        self.closed_at = now
-        self.save(update_fields=["state", "closed_at"])
-        return self.event(kind=TimelineEvent.Kind.CLOSED, at=now, actor=by, note=reason)
+        with transaction.atomic():
+            self._move(
+                allowed=(self.State.OPEN,),
+                to=self.State.CLOSED,
+                verb="close",
+                closed_at=now,
+            )
+            return self.event(kind=TimelineEvent.Kind.CLOSED, at=now, actor=by, note=reason)
 
     # --- Moderation lifecycle: draft → pending → open | rejected; open ⇄ hidden --------------
     # Each move is a conditional UPDATE on the state it starts from, so two people acting at
