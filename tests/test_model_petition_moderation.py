@@ -129,6 +129,91 @@ class RejectTests(TautokoTestCase):
         assert self.make_petition(state=Petition.State.OPEN).rejection is None
 
 
+class OpenTests(TautokoTestCase):
+    OPENABLE = (Petition.State.DRAFT, Petition.State.PENDING)
+
+    def test_it_opens_a_draft_or_a_pending_petition_with_a_timeline_event(self) -> None:
+        for state in self.OPENABLE:
+            petition = self.make_petition(state=state)
+            event = petition.open(by=self.moderator, now=NOW)
+            petition.refresh_from_db()
+            assert (petition.state, petition.opened_at) == (Petition.State.OPEN, NOW)
+            assert (event.kind, event.actor, event.at) == (
+                TimelineEvent.Kind.OPENED,
+                self.moderator,
+                NOW,
+            )
+            assert list(petition.events.all()) == [event]
+            # The text signers will sign is kept as its first version.
+            assert list(petition.versions.values_list("number", "title")) == [(1, petition.title)]
+
+    def test_it_refuses_every_other_state_and_records_nothing(self) -> None:
+        refused = [state for state in Petition.State if state not in self.OPENABLE]
+        assert len(refused) == len(Petition.State) - len(self.OPENABLE)
+        for state in refused:
+            petition = self.make_petition(state=state)
+            opened_at = petition.opened_at
+            with pytest.raises(IllegalTransition):
+                petition.open(by=self.moderator, now=NOW)
+            petition.refresh_from_db()
+            assert (petition.state, petition.opened_at) == (state, opened_at)
+            assert not petition.events.exists()
+            assert not petition.versions.exists()
+
+    def test_a_stale_copy_cannot_open_a_petition_rejected_meanwhile(self) -> None:
+        petition = self.make_petition(state=Petition.State.PENDING)
+        stale = Petition.objects.get(id=petition.id)
+        petition.reject(by=self.moderator, reason_code="advert", reason_label="Advert")
+        with pytest.raises(IllegalTransition):
+            stale.open(by=self.moderator, now=NOW)
+        petition.refresh_from_db()
+        assert (petition.state, petition.opened_at) == (Petition.State.REJECTED, None)
+        assert list(petition.events.values_list("kind", flat=True)) == [TimelineEvent.Kind.REJECTED]
+
+
+class CloseTests(TautokoTestCase):
+    def test_it_closes_an_open_petition_with_its_reason_on_the_timeline(self) -> None:
+        petition = self.make_petition(state=Petition.State.OPEN)
+        event = petition.close(by=self.organiser, now=NOW, reason="We won early.")
+        petition.refresh_from_db()
+        assert (petition.state, petition.closed_at) == (Petition.State.CLOSED, NOW)
+        assert not petition.is_signable(now=NOW)
+        assert (event.kind, event.actor, event.at, event.note) == (
+            TimelineEvent.Kind.CLOSED,
+            self.organiser,
+            NOW,
+            "We won early.",
+        )
+        assert list(petition.events.all()) == [event]
+
+    def test_the_worker_closes_it_with_no_one_as_the_actor(self) -> None:
+        petition = self.make_petition(state=Petition.State.OPEN)
+        event = petition.close(now=NOW, reason="closing date reached")
+        assert (event.actor, event.note) == (None, "closing date reached")
+
+    def test_it_refuses_every_state_but_open_and_records_nothing(self) -> None:
+        refused = [state for state in Petition.State if state != Petition.State.OPEN]
+        assert len(refused) == len(Petition.State) - 1
+        for state in refused:
+            petition = self.make_petition(state=state)
+            closed_at = petition.closed_at
+            with pytest.raises(IllegalTransition):
+                petition.close(by=self.organiser, now=NOW, reason="Too late.")
+            petition.refresh_from_db()
+            assert (petition.state, petition.closed_at) == (state, closed_at)
+            assert not petition.events.exists()
+
+    def test_a_stale_copy_cannot_close_a_petition_hidden_meanwhile(self) -> None:
+        petition = self.make_petition(state=Petition.State.OPEN)
+        stale = Petition.objects.get(id=petition.id)
+        petition.hide(by=self.moderator, reason="Court order")
+        with pytest.raises(IllegalTransition):
+            stale.close(by=self.organiser, now=NOW)
+        petition.refresh_from_db()
+        assert (petition.state, petition.closed_at) == (Petition.State.HIDDEN, None)
+        assert list(petition.events.values_list("kind", flat=True)) == [TimelineEvent.Kind.HIDDEN]
+
+
 class HideAndRestoreTests(TautokoTestCase):
     def test_hiding_takes_an_open_petition_down_with_the_reason(self) -> None:
         petition = self.make_petition(state=Petition.State.OPEN)
