@@ -13,7 +13,9 @@ from tautoko.organise.models import PetitionUpdate, Victory
 from tautoko.outbox.models import Broadcast, OutboundEmail
 from tautoko.outbox.services import broadcasts_fan_out
 from tautoko.petitions.models import Petition, Signature, TimelineEvent
-from tests.base import TautokoTestCase
+from tautoko.petitions.services import tallies_apply
+from tautoko.responses.services import response_publish
+from tests.base import TautokoTestCase, tautoko_settings
 
 # Every organiser URL of one petition, with the method that does its work.
 POSTS = ("goal", "update-post", "close", "victory")
@@ -125,6 +127,25 @@ class DashboardPageTests(DashboardTestCase):
         assert 'class="mark"' in svg.group(0)
         assert "Goal raised: 5 → 10" in svg.group(0)
         assert 'style="' not in html  # the CSP allows no inline styles
+
+    def test_its_charts_mark_the_threshold_crossed_and_the_response(self) -> None:
+        # The fifth signature crosses the threshold when the worker folds it; then staff
+        # publish the response.
+        with tautoko_settings(RESPONSE_THRESHOLD=5, DEBATE_THRESHOLD=1_000):
+            self.make_signature(self.petition, state=Signature.State.CONFIRMED)
+            assert tallies_apply() == 1
+        assert self.petition.events.filter(kind=TimelineEvent.Kind.THRESHOLD_REACHED).exists()
+        response_publish(petition=self.petition, body="We will.", by=self.moderator)
+        self.client.force_login(self.organiser)
+        html = self.client.get(self.url("petition")).content.decode()
+        for chart in ("chart-hourly", "chart-daily"):
+            svg = re.search(rf'<svg class="chart" id="{chart}".*?</svg>', html, re.S)
+            assert svg is not None
+            kinds = re.findall(r'class="mark" data-kind="([a-z_]+)"', svg.group(0))
+            assert TimelineEvent.Kind.THRESHOLD_REACHED in kinds
+            assert TimelineEvent.Kind.RESPONDED in kinds
+        assert "<title>Threshold reached" in html
+        assert "<title>Official response" in html
 
     def test_a_draft_has_figures_but_no_controls(self) -> None:
         draft = self.make_petition(state=Petition.State.DRAFT)
