@@ -67,6 +67,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: requests for the signing hot path's views go through HOT_PATH_MIDDLEWARE below
+    # instead of the rest of this list (tautoko/lib/hot_path.py).
+    "tautoko.lib.hot_path.HotPathMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -80,6 +83,17 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so that its 400 carries every header above, yet runs before any view reads a body.
+    "tautoko.lib.request_limits.BodySizeLimitMiddleware",
+]
+
+# The petition page, signing and the count: what they need of the list above, in its order.
+HOT_PATH_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "tautoko.lib.hot_path.PrebuiltCSPMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tautoko.lib.request_limits.BodySizeLimitMiddleware",
 ]
 
@@ -324,6 +338,9 @@ TAUTOKO: dict[str, Any] = {
     "MAX_EMAILS_PER_SIGNATURE": 5,
     # How stale a count shown to the public may be, in seconds.
     "COUNT_CACHE_SECONDS": 1,
+    # How long one process keeps a petition and its rendered page once read from the shared
+    # cache (tautoko/lib/local_memo.py); 0 turns it off.
+    "LOCAL_MEMO_SECONDS": 0.5,
     # Providers that ignore dots and/or +tags in the local part, for de-duplication.
     "EMAIL_DOTLESS_DOMAINS": ["gmail.com", "googlemail.com"],
     "EMAIL_PLUS_TAG_DOMAINS": [

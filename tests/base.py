@@ -21,6 +21,7 @@ from tautoko.accounts.models import User
 from tautoko.fraud.checks import fraud_state_forget
 from tautoko.fraud.pow import challenge_new, solution_encode, solve
 from tautoko.lib.email_address import email_canonical
+from tautoko.lib.local_memo import local_memos_clear
 from tautoko.lib.tokens import code_new, token_digest, token_new
 from tautoko.outbox.models import OutboundEmail
 from tautoko.outbox.services import outbox_deliver
@@ -68,6 +69,7 @@ class TautokoTestCase(TestCase):
         # Counts and the home page's growth figures live in the (process-wide) cache; rate
         # limits, spent challenges and the fraud settings in the fraud cache and memory.
         cache.clear()
+        local_memos_clear()
         caches["fraud"].clear()
         fraud_state_forget()
 
@@ -185,6 +187,7 @@ class TautokoTestCase(TestCase):
         with tautoko_settings(OUTBOX_KEEP_BODIES=keep_bodies):
             outbox_deliver()
         cache.clear()
+        local_memos_clear()
 
     def email_latest(self, *, to: str | None = None) -> OutboundEmail:
         """The latest sent email (to one address, if given)."""

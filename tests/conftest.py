@@ -19,7 +19,10 @@ def _cache_cleared() -> None:
     """Each test starts with an empty cache: pages and counts are cached for a second."""
     from django.core.cache import cache
 
+    from tautoko.lib.local_memo import local_memos_clear
+
     cache.clear()
+    local_memos_clear()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

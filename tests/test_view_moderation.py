@@ -7,6 +7,7 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
+from tautoko.lib.local_memo import local_memos_clear
 from tautoko.moderation.models import Checkout
 from tautoko.moderation.services import checkout_take
 from tautoko.outbox.models import OutboundEmail
@@ -205,6 +206,8 @@ class ReviewAndActionTests(ModerationTestCase):
         from django.core.cache import cache
 
         cache.clear()
+
+        local_memos_clear()
         assert self.client.get(public).status_code == 404
         staff_login(self.client, self.moderator)
         assert "Hidden petitions" in self.client.get(reverse("moderation:queue")).content.decode()

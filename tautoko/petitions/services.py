@@ -14,6 +14,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone, translation
 
+from tautoko.lib.bulk_insert import instances_insert
 from tautoko.lib.email_address import email_canonical
 from tautoko.lib.group_commit import durably, durably_batched
 from tautoko.lib.tokens import code_new, token_digest, token_new
@@ -79,6 +80,8 @@ class _NewSignature:
     token_hash: str
     token_expires_at: dt.datetime
     receipt: str
+    # The petition's URL and this token's confirmation URL, for the emails.
+    links: tuple[str, str]
     ip_hash: str | None = None
     flags: tuple[str, ...] = ()
     rate_limits: RateLimits | None = None
@@ -129,6 +132,7 @@ def signature_create(
         token_hash=digest,
         token_expires_at=expires,
         receipt=code_new(),
+        links=(emails.petition_url(petition), emails.confirm_url(petition, token)),
         ip_hash=ip_hash,
         flags=tuple(flags),
         rate_limits=rate_limits,
@@ -142,17 +146,23 @@ def signature_create(
 
 
 def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
-    """Write many new signatures at once: one query for repeats, one INSERT each for the
-    signatures and their confirmation emails. Runs inside the caller's transaction."""
+    """Write many signatures at once, in the caller's transaction: one query for repeats,
+    one INSERT each for the new signatures and for all the emails (lib/bulk_insert), one
+    UPDATE for the repeats' email counts and fresh links."""
     wanted: dict[int, set[str]] = {}
     for item in items:
         wanted.setdefault(item.petition.id, set()).add(item.email_canonical)
     existing: dict[tuple[int, str], Signature] = {}
-    for petition_id, canonicals in wanted.items():
-        for signature in Signature.objects.filter(
-            petition_id=petition_id, email_canonical__in=canonicals
-        ):
-            existing[(petition_id, signature.email_canonical)] = signature
+    for item in items:
+        if item.petition.id in wanted:
+            canonicals = wanted.pop(item.petition.id)
+            # Locked on PostgreSQL, where a repeat's writes may run beside another's; on
+            # SQLite the batch already holds the database's write lock.
+            for signature in Signature.objects.select_for_update().filter(
+                petition_id=item.petition.id, email_canonical__in=canonicals
+            ):
+                signature.petition = item.petition  # the same row: no query to fetch it
+                existing[(item.petition.id, signature.email_canonical)] = signature
     created: dict[tuple[int, str], Signature] = {}
     new: list[tuple[_NewSignature, Signature]] = []
     recent = _recent_by_ip(items)
@@ -190,27 +200,70 @@ def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
         )
         created[key] = signature
         new.append((item, signature))
-    Signature.objects.bulk_create([signature for _, signature in new])
-    OutboundEmail.objects.bulk_create(
+    ids = dict(instances_insert([signature for _, signature in new], returning=("receipt", "id")))
+    for _, signature in new:
+        signature.id = ids[signature.receipt]
+    outbound = [
         emails.confirmation_build(
-            signature=signature, token=item.token, sequence=1, language=item.language
+            signature=signature,
+            token=item.token,
+            sequence=1,
+            language=item.language,
+            links=item.links,
         )
         for item, signature in new
-    )
+    ]
     outcomes = []
+    reminded: dict[int, Signature] = {}
     for item in items:
         key = (item.petition.id, item.email_canonical)
         signature = existing.get(key) or created[key]
         # Receipts are random and unique: only the row made for this very request has its own.
         if signature.receipt == item.receipt:
             outcomes.append(SignOutcome(signature=signature, created=True, emailed=True))
-        else:
-            # A repeat: of an earlier signature, or of one made in this very batch.
-            emailed = _signature_remind_write(
-                signature=signature, now=item.now, language=item.language
-            )
-            outcomes.append(SignOutcome(signature=signature, created=False, emailed=emailed))
+            continue
+        # A repeat, of an earlier signature or of one made in this very batch.
+        email = _signature_remind_email(signature=signature, item=item)
+        if email is not None:
+            outbound.append(email)
+            reminded[signature.id] = signature
+        outcomes.append(SignOutcome(signature=signature, created=False, emailed=email is not None))
+    if reminded:
+        Signature.objects.bulk_update(
+            list(reminded.values()), ["emails_sent", "token_hash", "token_expires_at"]
+        )
+    instances_insert(outbound)
     return outcomes
+
+
+def _signature_remind_email(*, signature: Signature, item: _NewSignature) -> OutboundEmail | None:
+    """The email for someone who signs again (a fresh confirmation link while pending, else
+    a note that they already signed), counted against the signature's email limit; or None.
+
+    Changes ``signature`` in memory only; the caller writes it. Same rules as
+    ``_signature_remind_write``, for a row that this transaction has locked.
+    """
+    if signature.state not in (Signature.State.PENDING, Signature.State.CONFIRMED):
+        return None  # withdrawn or invalidated: nothing new, and nothing spent
+    if signature.emails_sent >= settings.TAUTOKO["MAX_EMAILS_PER_SIGNATURE"]:
+        return None
+    signature.emails_sent += 1
+    if signature.state == Signature.State.PENDING:
+        # The request's own fresh token replaces the earlier link.
+        signature.token_hash, signature.token_expires_at = item.token_hash, item.token_expires_at
+        return emails.confirmation_build(
+            signature=signature,
+            token=item.token,
+            sequence=signature.emails_sent,
+            language=item.language,
+            links=item.links,
+        )
+    return emails.already_signed_build(
+        signature=signature,
+        sequence=signature.emails_sent,
+        language=item.language,
+        petition_link=item.links[0],
+    )
 
 
 def _recent_by_ip(items: list[_NewSignature]) -> dict[tuple[int, str], list[dt.datetime]]:

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tautoko.fraud import checks as fraud_checks
+from tautoko.lib.csrf import csrf_token
 from tautoko.lib.email_address import email_canonical
+from tautoko.lib.hot_path import hot_path
+from tautoko.lib.local_memo import LocalMemo
 from tautoko.moderation.services import moderation_is_slow
 from tautoko.petitions import services
 from tautoko.petitions.counts import count_current, counts_current
@@ -44,6 +46,10 @@ MESSAGE_LINK_INVALID = gettext_noop(
 HOME_SUCCESSES = 5
 
 
+# The petitions and rendered pages this process read from the shared cache lately.
+_memo = LocalMemo()
+
+
 def _petition_or_404(slug: str) -> Petition:
     """The visible petition at ``slug``, read through the cache (at most a second old).
 
@@ -52,13 +58,19 @@ def _petition_or_404(slug: str) -> Petition:
     ``is_signable()`` compares it with the clock at every request.
     """
     key = services.petition_cache_key(slug)
-    petition = cache.get(key)
+    petition = _memo.get(key)
     if petition is None:
-        petition = (
-            Petition.objects.visible().select_related("decision_maker").filter(slug=slug).first()
-        )
-        # Unknown slugs are remembered too, so a flood of bad links costs no queries.
-        cache.set(key, petition or "", settings.TAUTOKO["COUNT_CACHE_SECONDS"])
+        petition = cache.get(key)
+        if petition is None:
+            petition = (
+                Petition.objects.visible()
+                .select_related("decision_maker")
+                .filter(slug=slug)
+                .first()
+            )
+            # Unknown slugs are remembered too, so a flood of bad links costs no queries.
+            cache.set(key, petition or "", settings.TAUTOKO["COUNT_CACHE_SECONDS"])
+        _memo.set(key, petition)
     if not petition:
         raise Http404("No petition here.")
     return petition
@@ -153,8 +165,13 @@ def _petition_page_template(request: HttpRequest, petition: Petition) -> str:
         f"petition:{petition.id}:page:{petition.goal}:{petition.state}:{petition.version}"
         f":{get_language()}"
     )
-    entry = cache.get(key)
     now = time.time()
+    entry = _memo.get(key)
+    if entry is None or entry[0] <= now:
+        # Another process may have rendered it afresh meanwhile.
+        entry = cache.get(key)
+        if entry is not None:
+            _memo.set(key, entry)
     if entry is not None and entry[0] > now:
         return str(entry[1])
     # Stale or missing: one request renders it again while the others keep serving the
@@ -171,12 +188,15 @@ def _petition_page_template(request: HttpRequest, petition: Petition) -> str:
         )
         html = _render_petition(request, petition, form=form, fresh_count=True).content.decode()
         page = _FORM_TOKEN.sub(f'name="csrfmiddlewaretoken" value="{_TOKEN_SLOT}"', html)
-        cache.set(key, (now + settings.TAUTOKO["COUNT_CACHE_SECONDS"], page), 300)
+        entry = (now + settings.TAUTOKO["COUNT_CACHE_SECONDS"], page)
+        cache.set(key, entry, 300)
+        _memo.set(key, entry)
     finally:
         cache.delete(f"{key}:rendering")
     return page
 
 
+@hot_path
 @require_GET
 def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _petition_or_404(slug)
@@ -184,7 +204,7 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # source_clean() allows only [a-z0-9_-], so it is safe inside an HTML attribute.
     # The challenge is base64 ([A-Za-z0-9+/=]), safe inside an HTML attribute too.
     page = (
-        page.replace(_TOKEN_SLOT, get_token(request))
+        page.replace(_TOKEN_SLOT, csrf_token(request))
         .replace(_SOURCE_SLOT, source_clean(request.GET.get("source", "")))
         .replace(_POW_SLOT, fraud_checks.challenge_for(petition_id=petition.id))
     )
@@ -207,6 +227,7 @@ def petition_history(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@hot_path
 @require_POST
 def petition_sign(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _petition_or_404(slug)
@@ -246,6 +267,7 @@ def petition_sign(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(target if outcome.created else f"{target}?again=1")
 
 
+@hot_path
 @require_GET
 def petition_signed(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _petition_or_404(slug)
@@ -344,6 +366,7 @@ def signature_resend(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "petitions/resend.html", {"petition": petition, "form": form})
 
 
+@hot_path
 @require_GET
 def petition_count_json(request: HttpRequest, slug: str) -> JsonResponse:
     petition = _petition_or_404(slug)

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from tautoko.accounts.models import User
 from tautoko.lib.email_address import email_canonical
+from tautoko.lib.local_memo import local_memos_clear
 from tautoko.lib.tokens import code_new
 from tautoko.petitions.models import DecisionMaker, Petition, Signature, TallyDelta
 from tautoko.petitions.services import tallies_apply
@@ -64,6 +65,7 @@ class OrganiserDashboardJourneyTests(BrowserTestCase):
             )
         tallies_apply()
         cache.clear()
+        local_memos_clear()
 
     def test_the_dashboard_shows_the_growth_chart(self) -> None:
         page = self.page

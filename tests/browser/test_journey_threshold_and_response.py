@@ -13,6 +13,7 @@ from tautoko.accounts.models import User
 from tautoko.accounts.staff import totp_device_add
 from tautoko.fraud.checks import fraud_state_forget
 from tautoko.fraud.models import FraudSettings
+from tautoko.lib.local_memo import local_memos_clear
 from tautoko.moderation.services import moderators_group_ensure
 from tautoko.outbox.services import broadcasts_fan_out, outbox_deliver
 from tautoko.petitions.models import DecisionMaker, Petition, Signature
@@ -76,6 +77,7 @@ class ThresholdAndResponseJourneyTests(BrowserTestCase):
         tallies_apply()
         assert ThresholdCrossing.objects.get(petition=self.petition).threshold == "response"
         cache.clear()
+        local_memos_clear()
         page.goto(self.url(f"/{self.petition.slug}"))
         expect(page.locator(".timeline")).to_contain_text("Threshold reached")
         # Staff and the decision maker's contact are told.
@@ -100,6 +102,7 @@ class ThresholdAndResponseJourneyTests(BrowserTestCase):
         # The public page shows it.
         page.context.clear_cookies()
         cache.clear()
+        local_memos_clear()
         page.goto(self.url(f"/{self.petition.slug}"))
         section = page.locator("section.official-response")
         expect(section.get_by_role("heading")).to_have_text("Response from The Minister of Housing")
