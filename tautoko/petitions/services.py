@@ -14,7 +14,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone, translation
 
-from tautoko.lib.bulk_insert import instances_insert
+from tautoko.lib.bulk_rows import instances_insert, instances_update
 from tautoko.lib.email_address import email_canonical
 from tautoko.lib.group_commit import durably, durably_batched
 from tautoko.lib.tokens import code_new, token_digest, token_new
@@ -147,8 +147,8 @@ def signature_create(
 
 def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
     """Write many signatures at once, in the caller's transaction: one query for repeats,
-    one INSERT each for the new signatures and for all the emails (lib/bulk_insert), one
-    UPDATE for the repeats' email counts and fresh links."""
+    one INSERT each for the new signatures and for all the emails, one prepared UPDATE for
+    the repeats' email counts and fresh links (lib/bulk_rows)."""
     wanted: dict[int, set[str]] = {}
     for item in items:
         wanted.setdefault(item.petition.id, set()).add(item.email_canonical)
@@ -229,9 +229,7 @@ def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
             reminded[signature.id] = signature
         outcomes.append(SignOutcome(signature=signature, created=False, emailed=email is not None))
     if reminded:
-        Signature.objects.bulk_update(
-            list(reminded.values()), ["emails_sent", "token_hash", "token_expires_at"]
-        )
+        instances_update(list(reminded.values()), ["emails_sent", "token_hash", "token_expires_at"])
     instances_insert(outbound)
     return outcomes
 

@@ -1,4 +1,4 @@
-"""Multi-row INSERTs for the signing batch, without the ORM's per-value machinery.
+"""Multi-row INSERTs and UPDATEs for the signing batch, without the ORM's per-value work.
 
 ``QuerySet.bulk_create`` prepares every value of every row through the field's full save
 path (``pre_save``, ``get_db_prep_save``, expression checks): about a quarter of a
@@ -50,14 +50,7 @@ def _plan(
         for field in model._meta.concrete_fields
         if not (field.primary_key and isinstance(field, models.AutoField))
     ]
-    adapters: list[Adapter] = []
-    for field in fields:
-        if type(field) in _PLAIN_FIELDS:
-            adapters.append(_identity)
-        elif type(field) is models.DateTimeField:
-            adapters.append(connection.ops.adapt_datetimefield_value)
-        else:
-            adapters.append(functools.partial(_field_prep, field, alias))
+    adapters = [_adapter(field, alias) for field in fields]
     # Only the model's own table and column names, quoted; every value is a parameter.
     columns = ", ".join(quote(field.column) for field in fields)  # type: ignore[arg-type]
     insert = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
@@ -68,6 +61,14 @@ def _plan(
         else ""
     )
     return insert, [field.attname for field in fields], adapters, suffix
+
+
+def _adapter(field: models.Field[Any, Any], alias: str) -> Adapter:
+    if type(field) in _PLAIN_FIELDS:
+        return _identity
+    if type(field) is models.DateTimeField:
+        return connections[alias].ops.adapt_datetimefield_value
+    return functools.partial(_field_prep, field, alias)
 
 
 def _field_prep(field: models.Field[Any, Any], alias: str, value: Any) -> Any:
@@ -106,3 +107,44 @@ def instances_insert(
         instance._state.adding = False
         instance._state.db = alias
     return returned
+
+
+@functools.cache
+def _update_plan(
+    model: type[models.Model], names: tuple[str, ...], alias: str
+) -> tuple[str, list[str], list[Adapter]]:
+    quote = connections[alias].ops.quote_name
+    fields = [model._meta.get_field(name) for name in names]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)  # type: ignore[union-attr, arg-type]
+    pk = model._meta.pk
+    assert pk is not None and pk.column is not None
+    table = quote(model._meta.db_table)
+    update = f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608
+    attnames = [field.attname for field in fields] + [pk.attname]  # type: ignore[union-attr]
+    adapters = [_adapter(field, alias) for field in fields] + [_identity]  # type: ignore[arg-type]
+    return update, attnames, adapters
+
+
+def instances_update(
+    instances: Sequence[models.Model], fields: Sequence[str], *, alias: str = "default"
+) -> None:
+    """Write ``fields`` of saved ``instances`` of one model, as they are in memory: one
+    prepared UPDATE by primary key, run for each instance (``executemany``).
+
+    ``QuerySet.bulk_update`` builds one CASE expression per field over all the rows, which
+    costs far more CPU than the writes themselves for the few rows a signing batch changes.
+    """
+    if not instances:
+        return
+    update, attnames, adapters = _update_plan(type(instances[0]), tuple(fields), alias)
+    with connections[alias].cursor() as cursor:
+        cursor.executemany(
+            update,
+            [
+                [
+                    adapter(getattr(instance, attname))
+                    for attname, adapter in zip(attnames, adapters, strict=True)
+                ]
+                for instance in instances
+            ],
+        )
