@@ -338,6 +338,10 @@ TAUTOKO: dict[str, Any] = {
     "MAX_EMAILS_PER_SIGNATURE": 5,
     # How stale a count shown to the public may be, in seconds.
     "COUNT_CACHE_SECONDS": 1,
+    # How often a petition's page is rendered afresh, at most, in seconds; the count in it
+    # is filled in for each request. A new text, goal or state shows within two seconds;
+    # other changes (timeline events) within this time.
+    "PAGE_CACHE_SECONDS": 10,
     # How long one process keeps a petition and its rendered page once read from the shared
     # cache (tautoko/lib/local_memo.py); 0 turns it off.
     "LOCAL_MEMO_SECONDS": 0.5,

@@ -40,6 +40,10 @@ class LocalMemo:
         with self._lock:
             self._entries[key] = value
 
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

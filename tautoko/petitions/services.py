@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from tautoko.lib.bulk_rows import instances_insert, instances_update
 from tautoko.lib.email_address import email_canonical
 from tautoko.lib.group_commit import durably, durably_batched
+from tautoko.lib.local_memo import LocalMemo
 from tautoko.lib.tokens import code_new, token_digest, token_new
 from tautoko.outbox.models import OutboundEmail
 from tautoko.petitions import emails
@@ -535,16 +536,25 @@ def petition_cache_key(slug: str) -> str:
     return f"petition:slug:{slug}"
 
 
+# The petition rows this process read from the shared cache lately (lib/local_memo).
+petition_memo = LocalMemo()
+
+
 def petition_cache_forget(*, petition: Petition) -> None:
     """Drop the cached petition row, once the change to it is committed.
 
     Pages read the petition through the cache for a second; its page is cached under a key
     holding the petition's goal, state and version. A change to those shows once the row is
-    read again; dropping it makes that the very next request, in every process when the
-    cache is Redis.
+    read again; dropping it makes that the very next request in this process, and in every
+    process within LOCAL_MEMO_SECONDS when the cache is Redis.
     """
     key = petition_cache_key(petition.slug)
-    transaction.on_commit(lambda: cache.delete(key))
+
+    def forget() -> None:
+        cache.delete(key)
+        petition_memo.delete(key)
+
+    transaction.on_commit(forget)
 
 
 def tally_total(*, petition_id: int) -> int:
