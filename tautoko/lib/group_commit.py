@@ -153,7 +153,13 @@ class GroupCommitter:
     def _commit(self, batch: list[_Write[Any]]) -> None:
         try:
             close_old_connections()
-            with self._write_lock.held(), transaction.atomic(using=self.alias):
+            # Between processes, only SQLite needs the writers to take turns.
+            turn = (
+                self._write_lock.held()
+                if connections[self.alias].vendor == "sqlite"
+                else contextlib.nullcontext()
+            )
+            with turn, transaction.atomic(using=self.alias):
                 grouped: dict[BatchHandler[Any, Any], list[_Write[Any]]] = {}
                 for write in batch:
                     if write.handler is not None:
@@ -182,12 +188,15 @@ _committer = GroupCommitter()
 
 
 def group_commit_enabled(alias: str = "default") -> bool:
+    """"auto" groups commits on SQLite only; "1" on any database, "0" never."""
     setting = settings.TAUTOKO.get("GROUP_COMMIT", "auto")
     connection = connections[alias]
-    if connection.vendor != "sqlite" or connection.is_in_memory_db():  # type: ignore[attr-defined]
-        # An in-memory database (the test suite's) exists only on its own connection.
+    if setting == "0":
         return False
-    return setting != "0"
+    if connection.vendor == "sqlite":
+        # An in-memory database (the test suite's) exists only on its own connection.
+        return not connection.is_in_memory_db()  # type: ignore[attr-defined]
+    return setting == "1"
 
 
 def durably(function: Callable[[], Result], *, alias: str = "default") -> Result:

@@ -150,20 +150,7 @@ def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
     """Write many signatures at once, in the caller's transaction: one query for repeats,
     one INSERT each for the new signatures and for all the emails, one prepared UPDATE for
     the repeats' email counts and fresh links (lib/bulk_rows)."""
-    wanted: dict[int, set[str]] = {}
-    for item in items:
-        wanted.setdefault(item.petition.id, set()).add(item.email_canonical)
-    existing: dict[tuple[int, str], Signature] = {}
-    for item in items:
-        if item.petition.id in wanted:
-            canonicals = wanted.pop(item.petition.id)
-            # Locked on PostgreSQL, where a repeat's writes may run beside another's; on
-            # SQLite the batch already holds the database's write lock.
-            for signature in Signature.objects.select_for_update().filter(
-                petition_id=item.petition.id, email_canonical__in=canonicals
-            ):
-                signature.petition = item.petition  # the same row: no query to fetch it
-                existing[(item.petition.id, signature.email_canonical)] = signature
+    existing = _signatures_existing(items)
     created: dict[tuple[int, str], Signature] = {}
     new: list[tuple[_NewSignature, Signature]] = []
     recent = _recent_by_ip(items)
@@ -233,6 +220,42 @@ def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
         instances_update(list(reminded.values()), ["emails_sent", "token_hash", "token_expires_at"])
     instances_insert(outbound)
     return outcomes
+
+
+def _signatures_existing(items: list[_NewSignature]) -> dict[tuple[int, str], Signature]:
+    """The signatures the items' signers already made, by (petition id, canonical email).
+
+    Nearly every signer is new, so first one narrow query asks which addresses signed
+    (served by the unique index); only those rows are then loaded, and locked on
+    PostgreSQL, where a repeat's writes may run beside another's (on SQLite the batch
+    already holds the database's write lock).
+    """
+    wanted: dict[int, set[str]] = {}
+    petitions: dict[int, Petition] = {}
+    for item in items:
+        wanted.setdefault(item.petition.id, set()).add(item.email_canonical)
+        petitions[item.petition.id] = item.petition
+    table = connection.ops.quote_name(Signature._meta.db_table)
+    found: dict[int, list[str]] = {}
+    with connection.cursor() as cursor:
+        for petition_id, canonicals in wanted.items():
+            placeholders = ", ".join(["%s"] * len(canonicals))
+            cursor.execute(
+                f"SELECT email_canonical FROM {table}"  # noqa: S608 - names only; values bound
+                f" WHERE petition_id = %s AND email_canonical IN ({placeholders})",
+                [petition_id, *canonicals],
+            )
+            found[petition_id] = [row[0] for row in cursor.fetchall()]
+    existing: dict[tuple[int, str], Signature] = {}
+    for petition_id, canonicals_found in found.items():
+        if not canonicals_found:
+            continue
+        for signature in Signature.objects.select_for_update().filter(
+            petition_id=petition_id, email_canonical__in=canonicals_found
+        ):
+            signature.petition = petitions[petition_id]  # the same row: no query to fetch it
+            existing[(petition_id, signature.email_canonical)] = signature
+    return existing
 
 
 def _signature_remind_email(*, signature: Signature, item: _NewSignature) -> OutboundEmail | None:

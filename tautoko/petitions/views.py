@@ -24,7 +24,7 @@ from tautoko.lib.email_address import email_canonical
 from tautoko.lib.hot_path import hot_path
 from tautoko.lib.local_memo import LocalMemo
 from tautoko.moderation.services import moderation_is_slow
-from tautoko.petitions import services
+from tautoko.petitions import emails, services
 from tautoko.petitions.counts import count_current, counts_current
 from tautoko.petitions.forms import ResendForm, SignForm, source_clean
 from tautoko.petitions.models import Petition, Signature, Tally, TimelineEvent
@@ -282,7 +282,7 @@ def petition_sign(request: HttpRequest, slug: str) -> HttpResponse:
         flags=check.flags,
         rate_limits=check.rate_limits,
     )
-    target = reverse("petitions:signed", args=[petition.slug])
+    target = emails.petition_path("petitions:signed", petition.slug)
     return redirect(target if outcome.created else f"{target}?again=1")
 
 
