@@ -19,6 +19,7 @@ ffi.cdef [[
 ]]
 ffi.cdef [[
   unsigned char *SHA256(const unsigned char *data, size_t length, unsigned char *digest);
+  int memcmp(const void *a, const void *b, size_t length);
 ]]
 local ok, crypto = pcall(ffi.load, "crypto")
 if not ok then crypto = ffi.load("libcrypto.so.3") end
@@ -51,13 +52,6 @@ function init(args)
   signed = {}            -- emails this thread has had acknowledged, for repeat signers
   serial = 0
   pending = nil          -- what the in-flight request was
-end
-
--- The raw 32-byte digest, compared with the challenge's bytes: formatting every attempt as
--- hex would cost the load generator more than the hashing, on the server's cores.
-local function sha256_raw(text)
-  crypto.SHA256(text, #text, digest)
-  return ffi.string(digest, 32)
 end
 
 local function hex_to_raw(hex)
@@ -103,20 +97,43 @@ local function urlencode(text)
   return (text:gsub("[^%w%-_%.~]", function(c) return string.format("%%%02X", c:byte()) end))
 end
 
+-- Raw 32-byte digests are compared with the challenge's bytes: formatting every attempt as
+-- hex would cost more than the hashing. The input to hash, salt .. n, is kept in one buffer and n's decimal digits are counted up
+-- in place, so an attempt allocates nothing: the load generator shares the server's cores.
+local attempt = ffi.new("unsigned char[?]", 512)
+local wanted_raw = ffi.new("unsigned char[32]")
+
 -- The form's pow field (base64 JSON of an ALTCHA challenge) → the solution to post.
 local function pow_solve(field)
   local json = b64decode(field)
   local function str(name) return json:match('"' .. name .. '":"([^"]*)"') end
   local salt, challenge = str("salt"), str("challenge")
   local max_number = tonumber(json:match('"maxNumber":(%d+)'))
-  if not (salt and challenge and max_number) then return "" end
-  local wanted = hex_to_raw(challenge)
+  if not (salt and challenge and max_number) or #salt > 400 then return "" end
+  ffi.copy(wanted_raw, hex_to_raw(challenge), 32)
+  ffi.copy(attempt, salt, #salt)
+  local base, digits = #salt, 1
+  attempt[base] = 48  -- "0"
   for n = 0, max_number do
-    if sha256_raw(salt .. n) == wanted then
+    crypto.SHA256(attempt, base + digits, digest)
+    if ffi.C.memcmp(digest, wanted_raw, 32) == 0 then
       local payload = '{"algorithm":"' .. str("algorithm") .. '","challenge":"' .. challenge ..
           '","number":' .. n .. ',"salt":"' .. salt .. '","signature":"' .. str("signature") ..
           '","saltSignature":"' .. str("saltSignature") .. '"}'
       return b64encode(payload)
+    end
+    -- n + 1, in decimal, in place.
+    local i = base + digits - 1
+    while i >= base and attempt[i] == 57 do  -- "9"
+      attempt[i] = 48
+      i = i - 1
+    end
+    if i >= base then
+      attempt[i] = attempt[i] + 1
+    else
+      attempt[base] = 49  -- "1", then all zeros: one digit more
+      for j = base + 1, base + digits do attempt[j] = 48 end
+      digits = digits + 1
     end
   end
   return ""
@@ -154,6 +171,16 @@ function request()
   return sign_request()
 end
 
+-- The attribute value after ``prefix`` in ``body``: plain searches, not patterns, since the
+-- page is some 20 KB and every signer fetches it.
+function attribute_after(body, prefix)
+  local start = body:find(prefix, 1, true)
+  if not start then return nil end
+  start = start + #prefix
+  local stop = body:find('"', start, true)
+  return stop and body:sub(start, stop - 1) or nil
+end
+
 function response(status, headers, body)
   local elapsed = now_ms() - pending.started
   if pending.kind == "sign" then
@@ -166,8 +193,8 @@ function response(status, headers, body)
     for name, value in pairs(headers) do
       if name:lower() == "set-cookie" then cookie = value:match("csrftoken=([^;]+)") or cookie end
     end
-    local token = body and body:match('name="csrfmiddlewaretoken" value="([^"]+)"')
-    local field = body and body:match('name="pow" value="([^"]+)"')
+    local token = body and attribute_after(body, 'name="csrfmiddlewaretoken" value="')
+    local field = body and attribute_after(body, 'name="pow" value="')
     log:write("page ", status, " ", string.format("%.3f", elapsed), "\n")
     if status == 200 and cookie and token and field then
       csrf_cookie, csrf_token, pow_field = cookie, token, field

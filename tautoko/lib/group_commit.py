@@ -188,7 +188,7 @@ _committer = GroupCommitter()
 
 
 def group_commit_enabled(alias: str = "default") -> bool:
-    """"auto" groups commits on SQLite only; "1" on any database, "0" never."""
+    """ "auto" groups commits on SQLite only; "1" on any database, "0" never."""
     setting = settings.TAUTOKO.get("GROUP_COMMIT", "auto")
     connection = connections[alias]
     if setting == "0":

@@ -11,7 +11,9 @@ closing a petition) still shows everywhere within the shared cache's time plus t
 from __future__ import annotations
 
 import threading
+import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from cachetools import TTLCache
@@ -23,9 +25,11 @@ _memos: weakref.WeakSet[LocalMemo] = weakref.WeakSet()
 class LocalMemo:
     """A small thread-safe map whose entries expire after a fixed time."""
 
-    def __init__(self, *, maxsize: int = 1024) -> None:
+    def __init__(self, *, maxsize: int = 1024, timer: Callable[[], float] = time.monotonic) -> None:
         self._seconds = float(settings.TAUTOKO["LOCAL_MEMO_SECONDS"])
-        self._entries: TTLCache[str, Any] = TTLCache(maxsize=maxsize, ttl=self._seconds)
+        self._entries: TTLCache[str, Any] = TTLCache(
+            maxsize=maxsize, ttl=self._seconds, timer=timer
+        )
         self._lock = threading.Lock()
         _memos.add(self)
 
