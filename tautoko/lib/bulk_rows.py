@@ -53,7 +53,7 @@ def _plan(
     adapters = [_adapter(field, alias) for field in fields]
     # Only the model's own table and column names, quoted; every value is a parameter.
     columns = ", ".join(quote(field.column) for field in fields)  # type: ignore[arg-type]
-    insert = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608
+    insert = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608  # nosec B608
     returned = [model._meta.get_field(name) for name in returning]
     suffix = (
         " RETURNING " + ", ".join(quote(field.column) for field in returned)  # type: ignore[union-attr, arg-type]
@@ -119,7 +119,7 @@ def _update_plan(
     pk = model._meta.pk
     assert pk is not None and pk.column is not None
     table = quote(model._meta.db_table)
-    update = f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608
+    update = f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608  # nosec B608
     attnames = [field.attname for field in fields] + [pk.attname]  # type: ignore[union-attr]
     adapters = [_adapter(field, alias) for field in fields] + [_identity]  # type: ignore[arg-type]
     return update, attnames, adapters

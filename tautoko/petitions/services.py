@@ -239,12 +239,10 @@ def _signatures_existing(items: list[_NewSignature]) -> dict[tuple[int, str], Si
     found: dict[int, list[str]] = {}
     with connection.cursor() as cursor:
         for petition_id, canonicals in wanted.items():
+            # Only the table's quoted name and placeholders; every value is a parameter.
             placeholders = ", ".join(["%s"] * len(canonicals))
-            cursor.execute(
-                f"SELECT email_canonical FROM {table}"  # noqa: S608 - names only; values bound
-                f" WHERE petition_id = %s AND email_canonical IN ({placeholders})",
-                [petition_id, *canonicals],
-            )
+            query = f"SELECT email_canonical FROM {table} WHERE petition_id = %s AND email_canonical IN ({placeholders})"  # noqa: S608, E501  # nosec B608
+            cursor.execute(query, [petition_id, *canonicals])
             found[petition_id] = [row[0] for row in cursor.fetchall()]
     existing: dict[tuple[int, str], Signature] = {}
     for petition_id, canonicals_found in found.items():
