@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable
 from wsgiref.types import StartResponse, WSGIEnvironment
 
@@ -11,6 +12,13 @@ from django.http import HttpResponse
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tautoko.settings")
 _django = get_wsgi_application()
+
+# A web process runs its request threads and the group-commit writer (lib/group_commit)
+# under one GIL. The writer gives the GIL up at every SQL statement and must win it back
+# from busy request threads while it holds SQLite's write lock, so every wait holds up all
+# the signers in its batch and in the other processes. A 1 ms switch interval (CPython's
+# default is 5 ms) shortens each wait; see docs/performance.md for what it measured.
+sys.setswitchinterval(0.001)
 
 
 def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
