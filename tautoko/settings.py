@@ -383,6 +383,9 @@ TAUTOKO: dict[str, Any] = {
     # Petitions wait at most this many days in the moderation queue before they show as
     # overdue.
     "MODERATION_TARGET_DAYS": env_int("TAUTOKO_MODERATION_TARGET_DAYS", default=7, minimum=1),
+    # With this many petitions waiting for moderation, the public and organisers are told
+    # that moderation is taking longer than usual (as when one is overdue); 0: never by length.
+    "MODERATION_QUEUE_LONG": env_int("TAUTOKO_MODERATION_QUEUE_LONG", default=50, minimum=0),
     # Organisers' edits of open petitions are listed in the moderation queue this long.
     "MODERATION_RECENT_EDITS_DAYS": 14,
     # How long a moderator's checkout of a petition lasts without being renewed.
