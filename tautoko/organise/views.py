@@ -164,7 +164,7 @@ def _live_preview(request: HttpRequest, *, draft: Petition | None) -> HttpRespon
 
     A POST, not a GET: the texts (up to 1,500 characters of Markdown) travel in the body,
     under the CSRF check, and never in URLs that servers and proxies log."""
-    form = PetitionPreviewForm(request.POST)
+    form = PetitionPreviewForm(request.POST, petition=draft)
     if not form.is_valid():
         response = render(request, "organise/_live_preview.html", {"form": form}, status=400)
     else:
@@ -178,6 +178,7 @@ def _live_preview(request: HttpRequest, *, draft: Petition | None) -> HttpRespon
                 "title": data["title"],
                 "summary": data["summary"],
                 "statement_html": markdown_render(data["statement"]),
+                "address": form.address(),
                 "similar": petitions_similar_find(
                     title=data["title"],
                     summary=data["summary"],
