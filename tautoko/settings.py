@@ -297,10 +297,14 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Tautoko] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if HTTPS else "http"
 # Brute-force throttling in the cache: windows that expire, so the real person is slowed
-# down for minutes at worst, never locked out. Keyed by IP and by the address tried.
+# down for minutes at worst, never locked out; a password reset lifts the address's limit at
+# once. Keyed by IP and by the address tried.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "reset_password": "20/m/ip,5/m/key"}
-# Staff two-factor: TOTP devices from django-otp (see tautoko/moderation/README.md).
+# Staff two-factor: TOTP devices from django-otp (see tautoko/accounts/README.md).
 OTP_TOTP_ISSUER = "Tautoko"
+# After n wrong codes in a row django-otp makes the device wait this * 2**(n-1) seconds, with
+# no ceiling of its own: the verify page caps the wait at TAUTOKO["TWO_FACTOR_WAIT_MAX_SECONDS"].
+OTP_TOTP_THROTTLE_FACTOR = 1
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
@@ -365,6 +369,9 @@ TAUTOKO: dict[str, Any] = {
     # notice's or the consent line's wording changes.
     "PRIVACY_NOTICE_VERSION": "2026-11",
     "CONSENT_TEXT_VERSION": "2026-11",
+    # The longest wait wrong two-factor codes in a row impose before the next code is tried
+    # (django-otp's doubling wait, capped: tautoko/accounts/staff.py, totp_wait_cap).
+    "TWO_FACTOR_WAIT_MAX_SECONDS": 15 * 60,
     # Signers' names and emails are anonymised this many days after their petition closes.
     "ANONYMISE_AFTER_DAYS": env_int("TAUTOKO_ANONYMISE_AFTER_DAYS", default=183, minimum=1),
     # "Manage my signatures" links: how long one works, and how many an address may be sent
@@ -397,6 +404,9 @@ TAUTOKO: dict[str, Any] = {
     # Petitions wait at most this many days in the moderation queue before they show as
     # overdue.
     "MODERATION_TARGET_DAYS": env_int("TAUTOKO_MODERATION_TARGET_DAYS", default=7, minimum=1),
+    # With this many petitions waiting for moderation, the public and organisers are told
+    # that moderation is taking longer than usual (as when one is overdue); 0: never by length.
+    "MODERATION_QUEUE_LONG": env_int("TAUTOKO_MODERATION_QUEUE_LONG", default=50, minimum=0),
     # Organisers' edits of open petitions are listed in the moderation queue this long.
     "MODERATION_RECENT_EDITS_DAYS": 14,
     # How long a moderator's checkout of a petition lasts without being renewed.

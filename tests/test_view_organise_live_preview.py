@@ -3,19 +3,25 @@ and the similar open petitions on it and on the draft's preview page."""
 
 from __future__ import annotations
 
+import html as html_module
 import re
 
 from django.conf import settings
+from django.core.validators import validate_slug
 from django.test import Client
 from django.urls import reverse
 
 from tautoko.organise.forms import (
+    MESSAGE_SLUG_RESERVED,
+    MESSAGE_SLUG_TAKEN,
     MESSAGE_TOO_LONG,
     MESSAGE_UNKNOWN_DECISION_MAKER,
     STATEMENT_MAX,
     SUMMARY_MAX,
     TITLE_MAX,
+    closes_on_default,
 )
+from tautoko.organise.slugs import SLUG_MAX_LENGTH
 from tautoko.organise.views import MESSAGE_NOT_EDITABLE
 from tautoko.petitions.models import Petition, Signature
 from tests.base import TautokoTestCase
@@ -246,6 +252,132 @@ class XssTests(LivePreviewTestCase):
 
         assert response.status_code == 400
         assert live_markup(response.content.decode()) == []
+
+
+def address(slug: str) -> str:
+    return f'<strong class="address-url">{settings.SITE_URL}/{slug}</strong>'
+
+
+def errors_of_the_petition_form(test: LivePreviewTestCase, slug: str) -> list[str]:
+    """What the petition form itself says of this slug, when the rest is right (every slug
+    asked about is refused, so nothing is saved)."""
+    response = test.client.post(
+        reverse("organise:new"),
+        {
+            **test.typed(),
+            "goal": "100",
+            "closes_on": closes_on_default().isoformat(),
+            "slug": slug,
+        },
+    )
+    return [str(error) for error in response.context["form"].errors.get("slug", [])]
+
+
+class AddressTests(LivePreviewTestCase):
+    def test_with_no_slug_typed_it_shows_the_one_made_from_the_title(self) -> None:
+        response = self.client.post(NEW, self.typed(slug=""))
+
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "Your petition's address:" in html
+        assert address("warm-dry-classrooms") in html
+        assert "(made from the title" in html
+
+    def test_a_title_whose_slug_is_taken_gets_the_dash_2_suggestion(self) -> None:
+        self.make_petition(slug="warm-dry-classrooms")
+
+        html = self.client.post(NEW, self.typed(slug="")).content.decode()
+
+        assert address("warm-dry-classrooms-2") in html
+        assert address("warm-dry-classrooms") not in html
+
+    def test_the_suggestion_follows_the_title_as_it_is_typed(self) -> None:
+        html = self.client.post(NEW, self.typed(title="Kai for every kid")).content.decode()
+
+        assert address("kai-for-every-kid") in html
+
+    def test_a_typed_free_slug_is_shown_as_it_will_be_saved(self) -> None:
+        html = self.client.post(NEW, self.typed(slug=" Warm-Rooms ")).content.decode()
+
+        assert address("warm-rooms") in html
+        assert "(made from the title" not in html
+
+    def test_a_reserved_word_gets_the_forms_error_and_a_free_alternative(self) -> None:
+        response = self.client.post(NEW, self.typed(slug="admin"))
+
+        html = response.content.decode()
+        # The address is not the text: the preview of the text is still shown.
+        assert response.status_code == 200
+        assert '<h3 class="petition-title">Warm, dry classrooms</h3>' in html
+        assert html_module.escape(str(MESSAGE_SLUG_RESERVED)) in html
+        assert errors_of_the_petition_form(self, "admin") == [str(MESSAGE_SLUG_RESERVED)]
+        assert re.search(r'<p class="error" role="alert">', html)
+        assert address("admin-petition") in html
+        assert address("admin") not in html
+
+    def test_a_taken_slug_gets_the_forms_error_and_the_dash_2_suggestion(self) -> None:
+        self.make_petition(slug="warm-rooms")
+
+        html = self.client.post(NEW, self.typed(slug="warm-rooms")).content.decode()
+
+        assert html_module.escape(str(MESSAGE_SLUG_TAKEN)) in html
+        assert errors_of_the_petition_form(self, "warm-rooms") == [str(MESSAGE_SLUG_TAKEN)]
+        assert address("warm-rooms-2") in html
+        assert address("warm-rooms") not in html
+
+    def test_an_invalid_or_overlong_slug_gets_the_forms_own_message(self) -> None:
+        for typed in ("warm rooms!", "w" * (SLUG_MAX_LENGTH + 1)):
+            response = self.client.post(NEW, self.typed(slug=typed))
+            html = response.content.decode()
+            form_errors = errors_of_the_petition_form(self, typed)
+            assert response.status_code == 200, typed
+            assert len(form_errors) == 1, typed
+            assert html_module.escape(form_errors[0]) in html, typed
+        assert str(validate_slug.message) in errors_of_the_petition_form(self, "warm rooms!")
+        html = self.client.post(NEW, self.typed(slug="warm rooms!")).content.decode()
+        assert address("warm-rooms") in html  # the free one nearest to what was typed
+
+    def test_the_edit_variant_does_not_count_the_draft_as_taking_its_own_slug(self) -> None:
+        own = self.draft.slug
+
+        typed = self.client.post(self.edit_url(), self.typed(slug=own)).content.decode()
+        made = self.client.post(
+            self.edit_url(), self.typed(title="Free lunches in every school", slug="")
+        ).content.decode()
+
+        assert address(own) in typed
+        assert str(MESSAGE_SLUG_TAKEN) not in typed
+        assert address("free-lunches-in-every-school") in made
+        # The new form counts it as another petition's.
+        html = self.client.post(NEW, self.typed(slug=own)).content.decode()
+        assert html_module.escape(str(MESSAGE_SLUG_TAKEN)) in html
+
+    def test_with_neither_title_nor_slug_it_says_where_the_address_comes_from(self) -> None:
+        html = self.client.post(NEW, self.typed(title="", slug="")).content.decode()
+
+        assert "made from your title" in html
+        assert 'class="address-url"' not in html
+
+    def test_markup_typed_as_the_slug_or_title_is_inert(self) -> None:
+        for url in (NEW, self.edit_url()):
+            for changes in ({"slug": CANARY}, {"title": CANARY[:TITLE_MAX], "slug": ""}):
+                response = self.client.post(url, self.typed(**changes))
+                html = response.content.decode()
+                assert response.status_code == 200, changes
+                assert live_markup(html) == [], changes
+
+    def test_the_slug_is_sent_by_the_script(self) -> None:
+        script = (settings.BASE_DIR / "static" / "organise" / "preview.js").read_text()
+
+        assert '"slug"' in script
+
+    def test_previewing_an_address_saves_nothing(self) -> None:
+        before = database_snapshot(sessions=False)
+
+        for slug in ("", "warm-rooms", "admin", self.draft.slug):
+            self.client.post(NEW, self.typed(slug=slug))
+
+        assert database_snapshot(sessions=False) == before
 
 
 class SimilarPetitionsTests(LivePreviewTestCase):

@@ -1,12 +1,12 @@
 // Live preview of a petition while its organiser types, with the open petitions that may
-// already ask for the same. The form works without this file: "Save draft and preview"
+// already ask for the same and the short address it would get. The form works without this file: "Save draft and preview"
 // saves the draft and shows the same preview and the same similar petitions.
 (function () {
   "use strict";
   var DELAY_MS = 300;
   var FIELDS = [
     "csrfmiddlewaretoken", "title", "summary", "statement", "decision_maker",
-    "proposed_name", "proposed_title",
+    "proposed_name", "proposed_title", "slug",
   ];
 
   var form = document.querySelector("form[data-preview-url]");

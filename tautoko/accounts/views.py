@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import math
+
 import django_otp
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from tautoko.accounts.forms import MESSAGE_TOKEN_WRONG, TokenForm
-from tautoko.accounts.staff import totp_device_for
+from tautoko.accounts.forms import MESSAGE_TOKEN_WRONG, TokenForm, message_token_wait
+from tautoko.accounts.staff import TotpWaiting, totp_device_for, totp_verify
 
 
 def _next_path(request: HttpRequest) -> str:
@@ -25,7 +28,8 @@ def staff_verify(request: HttpRequest) -> HttpResponse:
     """Staff enter the code from their authenticator app once per session.
 
     Wrong codes are throttled per device by django-otp (the wait doubles with each failure
-    and a right code resets it); the password step before this is rate-limited by allauth.
+    and a right code resets it), capped at TWO_FACTOR_WAIT_MAX_SECONDS (``totp_wait_cap``);
+    the password step before this is rate-limited by allauth.
     """
     user = request.user
     if not user.is_authenticated:
@@ -41,9 +45,19 @@ def staff_verify(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
-            verified = django_otp.verify_token(
-                user, device.persistent_id, form.cleaned_data["token"]
-            )
+            try:
+                verified = totp_verify(user=user, device=device, token=form.cleaned_data["token"])
+            except TotpWaiting as waiting:
+                seconds = max(1, math.ceil((waiting.until - timezone.now()).total_seconds()))
+                form.add_error("token", message_token_wait(seconds))
+                response = render(
+                    request,
+                    "accounts/staff_verify.html",
+                    {"form": form, "next": next_path},
+                    status=429,
+                )
+                response["Retry-After"] = str(seconds)
+                return response
             if verified is not None:
                 django_otp.login(request, verified)
                 return redirect(next_path)

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from tautoko.organise.slugs import SLUG_MAX_LENGTH, slug_is_reserved
+from tautoko.organise.slugs import SLUG_MAX_LENGTH, slug_is_reserved, slug_suggest
 from tautoko.petitions.models import VERSION_NOTE_MAX, DecisionMaker, Petition, months_after
 
 TITLE_MAX = 80
@@ -51,6 +54,62 @@ def closes_on_latest(*, today: dt.date | None = None) -> dt.date:
     today = today or timezone.localdate()
     start = dt.datetime.combine(today, dt.time())
     return months_after(start, settings.TAUTOKO["PETITION_MAX_MONTHS"]).date()
+
+
+def slug_field() -> forms.SlugField:
+    return forms.SlugField(
+        label=_("Short address"),
+        max_length=SLUG_MAX_LENGTH,
+        required=False,
+        help_text=_("Letters, numbers and hyphens. Leave empty to make one from the title."),
+    )
+
+
+def slug_check(slug: str, *, petition: Petition | None) -> str:
+    """A typed slug as it will be saved (lower case; empty: made from the title later), or
+    a ValidationError when it is reserved or another petition's."""
+    slug = slug.strip().lower()
+    if not slug:
+        return ""
+    if slug_is_reserved(slug):
+        raise forms.ValidationError(MESSAGE_SLUG_RESERVED, code="reserved")
+    taken = Petition.objects.filter(slug=slug)
+    if petition is not None:
+        taken = taken.exclude(id=petition.id)
+    if taken.exists():
+        raise forms.ValidationError(MESSAGE_SLUG_TAKEN, code="taken")
+    return slug
+
+
+class SlugForm(forms.Form):
+    """The short address alone, checked exactly as ``PetitionForm`` checks it (the live
+    preview shows the address the form would give, or the form's own error)."""
+
+    slug = slug_field()
+
+    def __init__(self, *args: Any, petition: Petition | None = None, **kwargs: Any) -> None:
+        self.petition = petition
+        super().__init__(*args, **kwargs)
+
+    def clean_slug(self) -> str:
+        return slug_check(self.cleaned_data["slug"], petition=self.petition)
+
+
+def petition_address(slug: str) -> str:
+    """The public address of the petition with this slug."""
+    return settings.SITE_URL + reverse("petitions:detail", args=[slug])
+
+
+@dataclass(frozen=True)
+class AddressPreview:
+    """What the live preview says of the short address: the one it would be (``url``;
+    ``suggested`` when made from the title), or why the typed one cannot be (``error``,
+    with a free ``alternative_url`` when there is one). Neither: nothing typed yet."""
+
+    url: str = ""
+    suggested: bool = False
+    error: str = ""
+    alternative_url: str = ""
 
 
 class PetitionTextForm(forms.Form):
@@ -102,12 +161,7 @@ class PetitionForm(PetitionTextForm):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("At most 12 months away; counted from approval if that comes later."),
     )
-    slug = forms.SlugField(
-        label=_("Short address"),
-        max_length=SLUG_MAX_LENGTH,
-        required=False,
-        help_text=_("Letters, numbers and hyphens. Leave empty to make one from the title."),
-    )
+    slug = slug_field()
 
     def __init__(self, *args: Any, petition: Petition | None = None, **kwargs: Any) -> None:
         self.petition = petition
@@ -153,17 +207,7 @@ class PetitionForm(PetitionTextForm):
         return data
 
     def clean_slug(self) -> str:
-        slug = self.cleaned_data["slug"].strip().lower()
-        if not slug:
-            return ""
-        if slug_is_reserved(slug):
-            raise forms.ValidationError(MESSAGE_SLUG_RESERVED, code="reserved")
-        taken = Petition.objects.filter(slug=slug)
-        if self.petition is not None:
-            taken = taken.exclude(id=self.petition.id)
-        if taken.exists():
-            raise forms.ValidationError(MESSAGE_SLUG_TAKEN, code="taken")
-        return slug
+        return slug_check(self.cleaned_data["slug"], petition=self.petition)
 
     def clean_closes_on(self) -> dt.date:
         closes_on: dt.date = self.cleaned_data["closes_on"]
@@ -248,10 +292,41 @@ class PetitionPreviewForm(forms.Form):
         error_messages={"max_length": MESSAGE_TOO_LONG},
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    # The short address as typed. Not checked here: a bad one does not hide the preview of
+    # the text; address() checks it as the petition form does and says what is wrong.
+    slug = forms.CharField(required=False)
+
+    def __init__(self, *args: Any, petition: Petition | None = None, **kwargs: Any) -> None:
+        self.petition = petition
         super().__init__(*args, **kwargs)
         # Only the managed list, as on the form: a proposal's name never leaks by its slug.
         self.fields["decision_maker"].queryset = DecisionMaker.objects.listed()  # type: ignore[attr-defined]
+
+    def address(self) -> AddressPreview:
+        """The short address the petition would get if saved now: the one typed, checked as
+        ``PetitionForm`` checks it, else the one ``slug_suggest`` makes from the title (the
+        draft being edited does not count as taking either)."""
+        typed = self.cleaned_data.get("slug", "")
+        title = self.cleaned_data.get("title", "")
+        exclude_id = self.petition.id if self.petition is not None else None
+        check = SlugForm({"slug": typed}, petition=self.petition)
+        if not check.is_valid():
+            # A free address close to the one typed (or, when nothing of it makes one, to the
+            # title): "warm" taken gives "warm-2", the reserved "admin" "admin-petition".
+            base = slugify(typed) or title
+            return AddressPreview(
+                error=str(check.errors["slug"][0]),
+                alternative_url=petition_address(slug_suggest(base, exclude_id=exclude_id))
+                if base
+                else "",
+            )
+        if check.cleaned_data["slug"]:
+            return AddressPreview(url=petition_address(check.cleaned_data["slug"]))
+        if not title:
+            return AddressPreview()
+        return AddressPreview(
+            url=petition_address(slug_suggest(title, exclude_id=exclude_id)), suggested=True
+        )
 
     def decision_maker_shown(self) -> DecisionMaker | None:
         """The listed decision maker chosen, else the proposal being typed (unsaved)."""

@@ -100,8 +100,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "organise/dashboard.html",
-        {"petitions": petitions, "sponsors_required": settings.TAUTOKO["SPONSORS_REQUIRED"]},
+        {
+            "petitions": petitions,
+            "sponsors_required": settings.TAUTOKO["SPONSORS_REQUIRED"],
+            "moderation_slow": moderation_is_slow(),
+        },
     )
+
+
+def _render_form(
+    request: HttpRequest, form: PetitionForm, *, petition: Petition | None = None, status: int = 200
+) -> HttpResponse:
+    # The organiser decides here whether to send it: they are told when moderation is slow.
+    context = {"form": form, "petition": petition, "moderation_slow": moderation_is_slow()}
+    return render(request, "organise/edit.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -118,8 +130,8 @@ def petition_new(request: HttpRequest) -> HttpResponse:
                 form.add_error("slug", MESSAGE_SLUG_TAKEN)
             else:
                 return redirect("organise:preview", slug=petition.slug)
-        return render(request, "organise/edit.html", {"form": form}, status=400)
-    return render(request, "organise/edit.html", {"form": form})
+        return _render_form(request, form, status=400)
+    return _render_form(request, form)
 
 
 @require_http_methods(["GET", "POST"])
@@ -142,11 +154,9 @@ def petition_edit(request: HttpRequest, slug: str) -> HttpResponse:
             else:
                 return redirect("organise:preview", slug=petition.slug)
         petition.refresh_from_db()
-        return render(
-            request, "organise/edit.html", {"form": form, "petition": petition}, status=400
-        )
+        return _render_form(request, form, petition=petition, status=400)
     form = PetitionForm(initial=PetitionForm.initial_for(petition), petition=petition)
-    return render(request, "organise/edit.html", {"form": form, "petition": petition})
+    return _render_form(request, form, petition=petition)
 
 
 def _live_preview(request: HttpRequest, *, draft: Petition | None) -> HttpResponse:
@@ -154,7 +164,7 @@ def _live_preview(request: HttpRequest, *, draft: Petition | None) -> HttpRespon
 
     A POST, not a GET: the texts (up to 1,500 characters of Markdown) travel in the body,
     under the CSRF check, and never in URLs that servers and proxies log."""
-    form = PetitionPreviewForm(request.POST)
+    form = PetitionPreviewForm(request.POST, petition=draft)
     if not form.is_valid():
         response = render(request, "organise/_live_preview.html", {"form": form}, status=400)
     else:
@@ -168,6 +178,7 @@ def _live_preview(request: HttpRequest, *, draft: Petition | None) -> HttpRespon
                 "title": data["title"],
                 "summary": data["summary"],
                 "statement_html": markdown_render(data["statement"]),
+                "address": form.address(),
                 "similar": petitions_similar_find(
                     title=data["title"],
                     summary=data["summary"],

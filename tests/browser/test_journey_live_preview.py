@@ -1,5 +1,6 @@
 """An organiser types a new petition and watches the preview beside the form follow, with
-an open petition on the same subject offered to sign instead; saving shows both again."""
+an open petition on the same subject offered to sign instead and the short address it would
+get; saving shows the preview again."""
 
 from __future__ import annotations
 
@@ -59,12 +60,22 @@ class LivePreviewJourneyTests(BrowserTestCase):
             "href", "/heat-our-classrooms"
         )
         expect(similar).to_contain_text("0 signatures")
+        # The short address: made from the title, then the one typed, checked as it is typed.
+        address = preview.locator(".petition-address")
+        expect(address).to_contain_text(self.url("/warm-classrooms"))
+        form.get_by_label("Short address").fill("admin")
+        expect(preview.get_by_role("alert")).to_contain_text("reserved for the site")
+        expect(preview.get_by_role("alert")).to_contain_text(self.url("/admin-petition"))
+        form.get_by_label("Short address").fill("warm-rooms")
+        expect(address).to_contain_text(self.url("/warm-rooms"))
+        expect(preview.get_by_role("alert")).to_have_count(0)
         # The preview saved nothing.
         assert Petition.objects.count() == 1
 
         form.get_by_label("Signature goal").fill("500")
         form.get_by_role("button", name="Save draft and preview").click()
         expect(page.locator("[data-state]")).to_have_text("Draft")
+        assert Petition.objects.filter(slug="warm-rooms", state=Petition.State.DRAFT).exists()
         expect(page.locator(".similar-petitions")).to_contain_text("Heat our classrooms")
         expect(page.get_by_role("button", name="Submit for moderation")).to_be_visible()
         self.assert_no_page_errors()
