@@ -41,6 +41,13 @@ SIGN_FORM_VALID: dict[str, str] = {
 }
 
 
+def caches_clear() -> None:
+    """Forget every cached page, petition and count: the shared cache and what this
+    process keeps of it (lib/local_memo), as a person's next visit a while later would."""
+    cache.clear()
+    local_memos_clear()
+
+
 def tautoko_settings(**changes: Any) -> override_settings:
     """Override some keys of settings.TAUTOKO, keeping all the others."""
     return override_settings(TAUTOKO={**settings.TAUTOKO, **changes})
@@ -69,8 +76,7 @@ class TautokoTestCase(TestCase):
     def setUp(self) -> None:
         # Counts and the home page's growth figures live in the (process-wide) cache; rate
         # limits, spent challenges and the fraud settings in the fraud cache and memory.
-        cache.clear()
-        local_memos_clear()
+        caches_clear()
         caches["fraud"].clear()
         fraud_state_forget()
 
@@ -187,8 +193,7 @@ class TautokoTestCase(TestCase):
         tallies_apply()
         with tautoko_settings(OUTBOX_KEEP_BODIES=keep_bodies):
             outbox_deliver()
-        cache.clear()
-        local_memos_clear()
+        caches_clear()
 
     def email_latest(self, *, to: str | None = None) -> OutboundEmail:
         """The latest sent email (to one address, if given)."""

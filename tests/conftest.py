@@ -17,12 +17,9 @@ def _static_files_collected() -> None:
 @pytest.fixture(autouse=True)
 def _cache_cleared() -> None:
     """Each test starts with an empty cache: pages and counts are cached for a second."""
-    from django.core.cache import cache
+    from tests.base import caches_clear
 
-    from tautoko.lib.local_memo import local_memos_clear
-
-    cache.clear()
-    local_memos_clear()
+    caches_clear()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

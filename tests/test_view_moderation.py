@@ -7,12 +7,11 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from tautoko.lib.local_memo import local_memos_clear
 from tautoko.moderation.models import Checkout
 from tautoko.moderation.services import checkout_take
 from tautoko.outbox.models import OutboundEmail
 from tautoko.petitions.models import Petition, TimelineEvent
-from tests.base import tautoko_settings
+from tests.base import caches_clear, tautoko_settings
 from tests.staff import ModerationTestCase, staff_login
 
 ACTIONS = ("checkout", "release", "approve", "reject", "hide", "restore")
@@ -203,11 +202,8 @@ class ReviewAndActionTests(ModerationTestCase):
         assert self.petition.state == Petition.State.HIDDEN
         public = reverse("petitions:detail", args=[self.petition.slug])
         self.client.logout()
-        from django.core.cache import cache
 
-        cache.clear()
-
-        local_memos_clear()
+        caches_clear()
         assert self.client.get(public).status_code == 404
         staff_login(self.client, self.moderator)
         assert "Hidden petitions" in self.client.get(reverse("moderation:queue")).content.decode()

@@ -3,13 +3,13 @@ or matching it to a listed decision maker while approving; rejecting leaves it u
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
 from tautoko.moderation.forms import MESSAGE_MATCH_MISSING, MESSAGE_PROPOSAL_UNANSWERED
 from tautoko.outbox.models import OutboundEmail
 from tautoko.petitions.models import DecisionMaker, Petition, TimelineEvent
+from tests.base import caches_clear
 from tests.security import staff_client
 from tests.staff import ModerationTestCase, staff_login
 
@@ -102,7 +102,7 @@ class ApproveTests(ProposalReviewTestCase):
         self.work_run()
         email = self.email_latest(to=self.organiser.email)
         assert "Ruapehu District Council, is now on our list" in email.body_text
-        cache.clear()
+        caches_clear()
         page = self.client.get(reverse("petitions:detail", args=[self.petition.slug]))
         assert reverse("responses:decision-maker", args=[self.proposal.slug]) in (
             page.content.decode()

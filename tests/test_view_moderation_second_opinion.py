@@ -3,7 +3,6 @@ and the asker kept from deciding until another moderator has looked."""
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.urls import reverse
 
 from tautoko.moderation.forms import QueueFilterForm
@@ -16,6 +15,7 @@ from tautoko.moderation.views import (
 )
 from tautoko.outbox.models import OutboundEmail
 from tautoko.petitions.models import Petition, TimelineEvent
+from tests.base import caches_clear
 from tests.staff import ModerationTestCase, staff_login
 from tests.test_view_organise_delivery import pdf_text
 
@@ -322,7 +322,7 @@ class PrivacyTests(SecondOpinionTestCase):
         opinion = self.ask()
         opinion.give(by=self.other_moderator, opinion=OPINION)
         self.petition.approve(by=self.other_moderator)
-        cache.clear()
+        caches_clear()
         public = self.client.get(reverse("petitions:detail", args=[self.petition.slug]))
         assert public.status_code == 200
         html = public.content.decode()

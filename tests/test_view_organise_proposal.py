@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +15,7 @@ from tautoko.organise.forms import (
     MESSAGE_PROPOSED_TITLE_MISSING,
 )
 from tautoko.petitions.models import DecisionMaker, Petition, TimelineEvent
-from tests.base import TautokoTestCase
+from tests.base import TautokoTestCase, caches_clear
 
 
 class ProposalTestCase(TautokoTestCase):
@@ -235,7 +234,7 @@ class PublicListsTests(ProposalTestCase):
     def test_a_rejected_petition_names_its_proposal_without_a_link(self) -> None:
         self.petition.submit(by=self.organiser)
         self.petition.reject(by=self.moderator, reason_code="advert", reason_label="Advert")
-        cache.clear()
+        caches_clear()
         html = self.client.get(reverse("petitions:detail", args=[self.petition.slug])).content
         assert b"Ruapehu District Council" in html
         assert reverse("responses:decision-maker", args=[self.proposal.slug]).encode() not in html

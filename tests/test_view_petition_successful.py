@@ -3,13 +3,12 @@ form), signing refused, and how the lists, search and decision makers' pages sho
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.urls import reverse
 
 from tautoko.organise.models import PetitionUpdate
 from tautoko.organise.services import petition_victory_declare
 from tautoko.petitions.models import Petition, Signature
-from tests.base import TautokoTestCase
+from tests.base import TautokoTestCase, caches_clear
 
 
 class SuccessfulTestCase(TautokoTestCase):
@@ -26,7 +25,7 @@ class SuccessfulTestCase(TautokoTestCase):
             petition=self.petition, story="The Minister **funded** it.", by=self.organiser
         )
         self.still_open = self.make_petition(title="Protect the kiwi", decision_maker=self.maker)
-        cache.clear()
+        caches_clear()
 
 
 class PublicPageTests(SuccessfulTestCase):

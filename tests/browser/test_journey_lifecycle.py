@@ -8,7 +8,6 @@ asked to be kept updated and no one else."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.test import override_settings
 from playwright.sync_api import expect
 
@@ -21,6 +20,7 @@ from tautoko.outbox.services import broadcasts_fan_out, outbox_deliver
 from tautoko.petitions.models import DecisionMaker, Petition, Signature, TimelineEvent
 from tautoko.petitions.services import tallies_apply
 from tautoko.responses.models import OfficialResponse, ThresholdCrossing
+from tests.base import caches_clear
 from tests.browser.base import BrowserTestCase
 
 PASSWORD = "harakeke-winter-2026"
@@ -129,7 +129,7 @@ class LifecycleJourneyTests(BrowserTestCase):
         crossing = ThresholdCrossing.objects.get(petition=petition)
         assert (crossing.threshold, crossing.signatures) == ("response", 3)
         # Pages are cached for a second or two; a person would see this on their next visit.
-        cache.clear()
+        caches_clear()
         page.goto(self.url(f"/{petition.slug}"))
         expect(page.locator("[data-count]")).to_have_text("3")
         crossed = page.locator(".timeline .event-threshold_reached")
@@ -150,7 +150,7 @@ class LifecycleJourneyTests(BrowserTestCase):
 
         # The public page shows it, on the timeline too.
         page.context.clear_cookies()
-        cache.clear()
+        caches_clear()
         page.goto(self.url(f"/{petition.slug}"))
         section = page.locator("section.official-response")
         expect(section.get_by_role("heading")).to_have_text(

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.cache import cache
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from tautoko.accounts.models import User
 from tautoko.lib.email_address import email_canonical
-from tautoko.lib.local_memo import local_memos_clear
 from tautoko.lib.tokens import code_new
 from tautoko.petitions.models import DecisionMaker, Petition, Signature, TallyDelta
 from tautoko.petitions.services import tallies_apply
+from tests.base import caches_clear
 from tests.browser.base import BrowserTestCase
 
 PASSWORD = "kōwhai-spring-2026"
@@ -64,8 +63,7 @@ class OrganiserDashboardJourneyTests(BrowserTestCase):
                 delta=1,
             )
         tallies_apply()
-        cache.clear()
-        local_memos_clear()
+        caches_clear()
 
     def test_the_dashboard_shows_the_growth_chart(self) -> None:
         page = self.page

@@ -5,7 +5,6 @@ to be kept updated, in the development outbox, and shows on the petition's page.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.test import override_settings
 from playwright.sync_api import expect
 
@@ -13,12 +12,12 @@ from tautoko.accounts.models import User
 from tautoko.accounts.staff import totp_device_add
 from tautoko.fraud.checks import fraud_state_forget
 from tautoko.fraud.models import FraudSettings
-from tautoko.lib.local_memo import local_memos_clear
 from tautoko.moderation.services import moderators_group_ensure
 from tautoko.outbox.services import broadcasts_fan_out, outbox_deliver
 from tautoko.petitions.models import DecisionMaker, Petition, Signature
 from tautoko.petitions.services import tallies_apply
 from tautoko.responses.models import OfficialResponse, ThresholdCrossing
+from tests.base import caches_clear
 from tests.browser.base import BrowserTestCase
 
 PASSWORD = "pōhutukawa-summer-2026"
@@ -76,8 +75,7 @@ class ThresholdAndResponseJourneyTests(BrowserTestCase):
         # The worker folds the confirmations: the count reaches the threshold.
         tallies_apply()
         assert ThresholdCrossing.objects.get(petition=self.petition).threshold == "response"
-        cache.clear()
-        local_memos_clear()
+        caches_clear()
         page.goto(self.url(f"/{self.petition.slug}"))
         expect(page.locator(".timeline")).to_contain_text("Threshold reached")
         # Staff and the decision maker's contact are told.
@@ -101,8 +99,7 @@ class ThresholdAndResponseJourneyTests(BrowserTestCase):
 
         # The public page shows it.
         page.context.clear_cookies()
-        cache.clear()
-        local_memos_clear()
+        caches_clear()
         page.goto(self.url(f"/{self.petition.slug}"))
         section = page.locator("section.official-response")
         expect(section.get_by_role("heading")).to_have_text("Response from The Minister of Housing")
