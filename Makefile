@@ -7,12 +7,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install prepare run test lint format bench bench-smoke wrk clean
+.PHONY: help install prepare run test lint format messages bench bench-smoke wrk clean
 
 help:
 	@echo "make run    - set up, load the demo petition and start web server + worker"
 	@echo "make test   - set up and run the whole test suite"
 	@echo "make lint   - ruff, mypy and bandit"
+	@echo "make messages - update the te reo Māori catalogue from the code, and compile it"
 	@echo "make bench  - the surge benchmark (see docs/performance.md)"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -60,6 +61,16 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The te reo Māori catalogue (locale/mi): collect the project's own strings (not those of the
+# virtual environment, the tests or the benchmark), then compile the .mo that is committed
+# beside the .po. Needs GNU gettext (Debian: apt-get install gettext).
+MAKEMESSAGES_IGNORE := --ignore=.venv --ignore=tests --ignore=bench --ignore=var \
+	--ignore=docs --ignore=tautoko.egg-info
+
+messages: install
+	DEBUG=1 $(BIN)/python manage.py makemessages -l mi $(MAKEMESSAGES_IGNORE)
+	DEBUG=1 $(BIN)/python manage.py compilemessages -l mi --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var

@@ -245,6 +245,8 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("mi", "Te reo Māori")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Django has no number formats for te reo Māori: ours group thousands as New Zealand English.
+FORMAT_MODULE_PATH = ["tautoko.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Pacific/Auckland")
 USE_I18N = True
 USE_TZ = True

@@ -138,6 +138,17 @@ class DeliveryPdfTests(DeliveryTestCase):
         assert "Australia" in text
         assert "Closed: delivered" in text
 
+    def test_the_pdf_is_in_english_for_an_organiser_who_reads_te_reo_maori(self) -> None:
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "mi"
+
+        response = self.client.get(reverse("organise:delivery-pdf", args=[self.petition.slug]))
+
+        text = pdf_text(response.content)
+        assert response.status_code == 200
+        assert "Signatures per day (peak" in text
+        assert "Closed: delivered" in text
+        assert "Kua katia" not in text and "Ngā waitohu" not in text
+
 
 class DeliveryPdfVersionTests(TautokoTestCase):
     def test_a_changed_petitions_pdf_says_which_version_it_holds_and_where_the_rest_are(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
@@ -110,7 +110,16 @@ def _table(pdf: FPDF, title: str, heading: str, rows: list[tuple[str, str]]) -> 
 
 
 def delivery_pack_pdf(*, petition: Petition) -> bytes:
-    """Petition text, final count, breakdowns, the growth chart and the timeline."""
+    """Petition text, final count, breakdowns, the growth chart and the timeline.
+
+    Written in English whatever the organiser's language: the document's own words are,
+    so its chart titles and timeline events are too, rather than a mix of two languages.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _delivery_pack_pdf(petition=petition)
+
+
+def _delivery_pack_pdf(*, petition: Petition) -> bytes:
     figures = dashboard_figures(petition=petition)
     pdf = FPDF(format="A4")
     pdf.set_title(petition.title)

@@ -12,6 +12,7 @@ import math
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_countries import countries
 
 from tautoko.petitions.counts import breakdown
@@ -116,7 +117,7 @@ def _chart(
     top, bottom = CHART_MARGIN / 2, CHART_HEIGHT - CHART_MARGIN
     step = (right - left) / max(len(slots), 1)
     bars = []
-    for index, (_, label, count) in enumerate(slots):
+    for index, (_start, label, count) in enumerate(slots):
         height = (bottom - top) * count / peak if peak else 0.0
         bars.append(
             Bar(
@@ -147,11 +148,11 @@ def _chart(
 def _event_label(event: TimelineEvent) -> str:
     label = str(event.get_kind_display())
     if event.kind == TimelineEvent.Kind.LADDER_ON:
-        return "Goal ladder on"
+        return _("Goal ladder on")
     if event.kind == TimelineEvent.Kind.LADDER_OFF:
-        return "Goal ladder off"
+        return _("Goal ladder off")
     if event.kind == TimelineEvent.Kind.SUCCESSFUL:
-        return "Victory"
+        return _("Victory")
     if event.kind in (TimelineEvent.Kind.GOAL_RAISED, TimelineEvent.Kind.GOAL_CHANGED):
         return f"{label}: {event.data.get('from')} → {event.data.get('to')}"
     if event.kind == TimelineEvent.Kind.GOAL_REACHED:
@@ -190,7 +191,7 @@ def chart_hourly(
         slots.append((moment, local.strftime("%d %b %H:00"), hours.get(moment, 0)))
         moment += dt.timedelta(hours=1)
     return _chart(
-        title="Signatures per hour",
+        title=_("Signatures per hour"),
         slots=slots,
         slot_length=dt.timedelta(hours=1),
         events=events,
@@ -224,7 +225,7 @@ def chart_daily(
         slots.append((start, day.strftime("%d %b"), days.get(day, 0)))
         day += dt.timedelta(days=1)
     return _chart(
-        title="Signatures per day", slots=slots, slot_length=dt.timedelta(days=1), events=events
+        title=_("Signatures per day"), slots=slots, slot_length=dt.timedelta(days=1), events=events
     )
 
 
@@ -263,7 +264,8 @@ def _label(dimension: str, key: str) -> str:
     if dimension == Tally.Dimension.COUNTRY:
         return str(countries.name(key) or key or "—")
     if dimension == Tally.Dimension.SOURCE:
-        return key or "direct"
+        # Translators: signatures that came through no share link.
+        return key or _("direct")
     return key or "—"
 
 

@@ -1,0 +1,1 @@
+"""Number and date formats for the languages Django ships none for (FORMAT_MODULE_PATH)."""
