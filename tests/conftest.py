@@ -42,6 +42,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 # (HYPOTHESIS_PROFILE=ci). Database work is slow and uneven, so no per-example deadline.
 hypothesis.settings.register_profile("dev", max_examples=20, stateful_step_count=25, deadline=None)
 hypothesis.settings.register_profile(
-    "ci", max_examples=300, stateful_step_count=50, deadline=None, print_blob=True
+    "ci", max_examples=200, stateful_step_count=50, deadline=None, print_blob=True
 )
 hypothesis.settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
