@@ -27,7 +27,7 @@ from tautoko.moderation.services import moderation_is_slow
 from tautoko.petitions import emails, services
 from tautoko.petitions.counts import count_current, counts_current
 from tautoko.petitions.forms import ResendForm, SignForm, source_clean
-from tautoko.petitions.models import Petition, Signature, Tally, TimelineEvent
+from tautoko.petitions.models import Petition, Signature, Tally
 from tautoko.petitions.sharing import petition_share_url, share_links
 from tautoko.petitions.versions import version_entries
 
@@ -142,11 +142,6 @@ def _render_petition(
         "progress": progress,
         "form": form if petition.is_signable() else None,
         "events": events,
-        "goal_history": [
-            e
-            for e in events
-            if e.kind in (TimelineEvent.Kind.GOAL_REACHED, TimelineEvent.Kind.GOAL_RAISED)
-        ],
         "share_links": share_links(petition),
         "copy_url": petition_share_url(petition, source="link"),
         "closed_message": _(MESSAGE_CLOSED),
