@@ -209,9 +209,9 @@ def world_build(case: Any, **petition_fields: Any) -> dict[str, str]:
     pending = case.make_signature(petition)
     confirmed = case.make_signature(petition, state=Signature.State.CONFIRMED)
     case.make_petition(state=Petition.State.CLOSED)
-    from tautoko.petitions.emails import confirmation_queue
+    from tautoko.petitions.emails import confirmation_build
 
-    confirmation_queue(signature=pending, token=pending.token, sequence=1)
+    confirmation_build(signature=pending, token=pending.token, sequence=1).save(force_insert=True)
     case.work_run()
     email = OutboundEmail.objects.get(state=OutboundEmail.State.SENT)
     return {

@@ -80,14 +80,6 @@ def confirmation_build(
     )
 
 
-def confirmation_queue(
-    *, signature: Signature, token: str, sequence: int, language: str | None = None
-) -> None:
-    confirmation_build(signature=signature, token=token, sequence=sequence, language=language).save(
-        force_insert=True
-    )
-
-
 def already_signed_build(
     *,
     signature: Signature,
@@ -111,12 +103,4 @@ def already_signed_build(
         template=template,
         language=language or translation.get_language() or settings.LANGUAGE_CODE,
         context=context,
-    )
-
-
-def already_signed_queue(
-    *, signature: Signature, sequence: int, language: str | None = None
-) -> None:
-    already_signed_build(signature=signature, sequence=sequence, language=language).save(
-        force_insert=True
     )

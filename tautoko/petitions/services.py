@@ -211,7 +211,14 @@ def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
             outcomes.append(SignOutcome(signature=signature, created=True, emailed=True))
             continue
         # A repeat, of an earlier signature or of one made in this very batch.
-        email = _signature_remind_email(signature=signature, item=item)
+        email = _signature_remind_email(
+            signature=signature,
+            token=item.token,
+            token_hash=item.token_hash,
+            token_expires_at=item.token_expires_at,
+            language=item.language,
+            links=item.links,
+        )
         if email is not None:
             outbound.append(email)
             reminded[signature.id] = signature
@@ -256,33 +263,43 @@ def _signatures_existing(items: list[_NewSignature]) -> dict[tuple[int, str], Si
     return existing
 
 
-def _signature_remind_email(*, signature: Signature, item: _NewSignature) -> OutboundEmail | None:
+def _signature_remind_email(
+    *,
+    signature: Signature,
+    token: str,
+    token_hash: str,
+    token_expires_at: dt.datetime,
+    language: str,
+    links: tuple[str, str],
+) -> OutboundEmail | None:
     """The email for someone who signs again (a fresh confirmation link while pending, else
-    a note that they already signed), counted against the signature's email limit; or None.
+    a note that they already signed), or None.
 
-    Changes ``signature`` in memory only; the caller writes it. Same rules as
-    ``_signature_remind_write``, for a row that this transaction has locked.
+    Never more than MAX_EMAILS_PER_SIGNATURE emails about one signature, ever, so the form
+    cannot be used to flood someone's inbox; withdrawn and invalidated signatures get
+    nothing and spend nothing. Changes ``signature`` in memory only: the caller, which has
+    locked the row in its transaction, writes it and the email.
     """
     if signature.state not in (Signature.State.PENDING, Signature.State.CONFIRMED):
-        return None  # withdrawn or invalidated: nothing new, and nothing spent
+        return None
     if signature.emails_sent >= settings.TAUTOKO["MAX_EMAILS_PER_SIGNATURE"]:
         return None
     signature.emails_sent += 1
     if signature.state == Signature.State.PENDING:
-        # The request's own fresh token replaces the earlier link.
-        signature.token_hash, signature.token_expires_at = item.token_hash, item.token_expires_at
+        # The fresh token replaces the earlier link.
+        signature.token_hash, signature.token_expires_at = token_hash, token_expires_at
         return emails.confirmation_build(
             signature=signature,
-            token=item.token,
+            token=token,
             sequence=signature.emails_sent,
-            language=item.language,
-            links=item.links,
+            language=language,
+            links=links,
         )
     return emails.already_signed_build(
         signature=signature,
         sequence=signature.emails_sent,
-        language=item.language,
-        petition_link=item.links[0],
+        language=language,
+        petition_link=links[0],
     )
 
 
@@ -320,45 +337,38 @@ def _over_limits(times: list[dt.datetime], limits: RateLimits, now: dt.datetime)
 
 
 def signature_remind(*, signature: Signature, now: dt.datetime | None = None) -> bool:
-    """Email a signer again: a fresh confirmation link, or a note that they already signed.
-
-    Never more than MAX_EMAILS_PER_SIGNATURE emails about one signature, ever, so the form
-    cannot be used to flood someone's inbox. Returns whether an email was queued.
-    """
+    """Email a signer again: a fresh confirmation link, or a note that they already signed
+    (the rules are ``_signature_remind_email``'s). Returns whether an email was queued."""
     now = now or timezone.now()
     language = translation.get_language() or settings.LANGUAGE_CODE
-    return durably(lambda: _signature_remind_write(signature=signature, now=now, language=language))
+    token, digest, expires = _token_fresh(now=now)
+    petition = signature.petition
+    links = (emails.petition_url(petition), emails.confirm_url(petition, token))
 
-
-def _signature_remind_write(*, signature: Signature, now: dt.datetime, language: str) -> bool:
-    limit = settings.TAUTOKO["MAX_EMAILS_PER_SIGNATURE"]
-    # The conditional UPDATE both reserves the email and enforces the limit, so two
-    # concurrent re-sends cannot both take the last one.
-    # Withdrawn and invalidated signatures get nothing, and spend nothing of the limit.
-    reserved = Signature.objects.filter(
-        id=signature.id,
-        emails_sent__lt=limit,
-        state__in=(Signature.State.PENDING, Signature.State.CONFIRMED),
-    ).update(emails_sent=F("emails_sent") + 1)
-    if not reserved:
-        return False
-    signature.refresh_from_db(fields=["emails_sent", "state", "token_hash"])
-    if signature.state == Signature.State.PENDING:
-        token, digest, expires = _token_fresh(now=now)
-        Signature.objects.filter(id=signature.id).update(
-            token_hash=digest, token_expires_at=expires
+    def write() -> bool:
+        # Locked, so that two re-sends at once cannot both take the last email.
+        locked = Signature.objects.select_for_update().get(id=signature.id)
+        locked.petition = petition
+        email = _signature_remind_email(
+            signature=locked,
+            token=token,
+            token_hash=digest,
+            token_expires_at=expires,
+            language=language,
+            links=links,
         )
-        emails.confirmation_queue(
-            signature=signature, token=token, sequence=signature.emails_sent, language=language
+        if email is None:
+            return False
+        locked.save(update_fields=["emails_sent", "token_hash", "token_expires_at"])
+        email.save(force_insert=True)
+        signature.emails_sent, signature.state = locked.emails_sent, locked.state
+        signature.token_hash, signature.token_expires_at = (
+            locked.token_hash,
+            locked.token_expires_at,
         )
         return True
-    if signature.state == Signature.State.CONFIRMED:
-        emails.already_signed_queue(
-            signature=signature, sequence=signature.emails_sent, language=language
-        )
-        return True
-    # Withdrawn or invalidated: say nothing new; the reservation still counts.
-    return False
+
+    return durably(write)
 
 
 def signature_for_token(*, token: str, now: dt.datetime | None = None) -> Signature:
