@@ -239,3 +239,63 @@ class OutboxTests(TautokoTestCase):
 
         outbox_deliver(now=self.now)
         assert [message.to for message in mail.outbox] == [["first@example.org"]]
+
+
+@override_settings(EMAIL_BACKEND=LOCMEM)
+class OutboxRecordTests(TautokoTestCase):
+    """How a round's sent emails are recorded: together, each with its own subject."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.now = timezone.now() + dt.timedelta(seconds=5)
+
+    def queue(self, number: int, title: str) -> OutboundEmail:
+        return email_queue(
+            key=f"test:{number}",
+            to=f"signer{number}@example.org",
+            template="already-signed",
+            context={
+                "name": f"Signer {number}",
+                "petition_title": title,
+                "petition_url": "http://127.0.0.1:8000/bridge",
+            },
+        )
+
+    def test_a_round_records_every_sent_email_with_its_own_subject(self) -> None:
+        emails = [
+            self.queue(n, "Fix the bridge" if n % 3 else "Save the library") for n in range(9)
+        ]
+        with tautoko_settings(OUTBOX_KEEP_BODIES=False):
+            assert outbox_deliver(now=self.now) == 9
+
+        subjects = {message.to[0]: message.subject for message in mail.outbox}
+        for email in emails:
+            email.refresh_from_db()
+            assert email.state == OutboundEmail.State.SENT
+            assert email.sent_at is not None
+            assert email.lease_expires_at is None
+            assert email.subject == subjects[email.to]
+            assert (email.body_text, email.body_html, email.context) == ("", "", {})
+        assert len({email.subject for email in emails}) == 2
+
+    def test_with_bodies_kept_each_email_keeps_its_own(self) -> None:
+        emails = [self.queue(n, "Fix the bridge") for n in range(3)]
+        with tautoko_settings(OUTBOX_KEEP_BODIES=True):
+            assert outbox_deliver(now=self.now) == 3
+
+        bodies = {message.to[0]: message.body for message in mail.outbox}
+        for email in emails:
+            email.refresh_from_db()
+            assert email.state == OutboundEmail.State.SENT
+            assert email.body_text == bodies[email.to]
+            assert f"Signer {email.key.split(':')[1]}" in email.body_text
+            assert email.context["name"] == f"Signer {email.key.split(':')[1]}"
+
+    def test_a_round_takes_at_most_its_batch(self) -> None:
+        for n in range(5):
+            self.queue(n, "Fix the bridge")
+
+        assert outbox_deliver(now=self.now, batch=2) == 2
+        assert OutboundEmail.objects.filter(state=OutboundEmail.State.SENT).count() == 2
+        assert outbox_deliver(now=self.now) == 3
+        assert not OutboundEmail.objects.exclude(state=OutboundEmail.State.SENT).exists()

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.cache import cache
 from django.db.models import Sum
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -278,7 +278,8 @@ def petition_sign(request: HttpRequest, slug: str) -> HttpResponse:
         rate_limits=check.rate_limits,
     )
     target = emails.petition_path("petitions:signed", petition.slug)
-    return redirect(target if outcome.created else f"{target}?again=1")
+    # A path already: redirect() would first try it as a URL name, and fail, every time.
+    return HttpResponseRedirect(target if outcome.created else f"{target}?again=1")
 
 
 @hot_path
