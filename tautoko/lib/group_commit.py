@@ -125,12 +125,15 @@ class GroupCommitter:
     def _run(self) -> None:
         while True:
             batch = [self._queue.get()]
-            while len(batch) < MAX_BATCH:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+            self._take_waiting(batch)
             self._commit(batch)
+
+    def _take_waiting(self, batch: list[_Write[Any]]) -> None:
+        while len(batch) < MAX_BATCH:
+            try:
+                batch.append(self._queue.get_nowait())
+            except queue.Empty:
+                return
 
     def _run_one(self, write: _Write[Any], call: Callable[[], Any]) -> None:
         try:
@@ -159,15 +162,11 @@ class GroupCommitter:
                 if connections[self.alias].vendor == "sqlite"
                 else contextlib.nullcontext()
             )
-            with turn, transaction.atomic(using=self.alias):
-                grouped: dict[BatchHandler[Any, Any], list[_Write[Any]]] = {}
-                for write in batch:
-                    if write.handler is not None:
-                        grouped.setdefault(write.handler, []).append(write)
-                    elif write.function is not None:
-                        self._run_one(write, write.function)
-                for handler, writes in grouped.items():
-                    self._run_batch(handler, writes)
+            with turn:
+                # Writes that arrived while this writer waited for its turn join the group
+                # now, rather than waiting a whole turn more.
+                self._take_waiting(batch)
+                self._write_group(batch)
         except BaseException as error:
             # The commit itself failed: nothing in the group is durable, so nothing in it
             # may be acknowledged.
@@ -178,6 +177,17 @@ class GroupCommitter:
         finally:
             for write in batch:
                 write.done.set()
+
+    def _write_group(self, batch: list[_Write[Any]]) -> None:
+        with transaction.atomic(using=self.alias):
+            grouped: dict[BatchHandler[Any, Any], list[_Write[Any]]] = {}
+            for write in batch:
+                if write.handler is not None:
+                    grouped.setdefault(write.handler, []).append(write)
+                elif write.function is not None:
+                    self._run_one(write, write.function)
+            for handler, writes in grouped.items():
+                self._run_batch(handler, writes)
 
 
 def _first_result(handler: BatchHandler[Any, Any], item: Any) -> Any:
