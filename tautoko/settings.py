@@ -396,7 +396,7 @@ TAUTOKO: dict[str, Any] = {
     # fraud settings and rules take to reach every process.
     "POW_TTL_SECONDS": 3600,
     "FRAUD_CONFIG_SECONDS": 5,
-    # Group commit of signing writes: "auto" (on for SQLite), "1" or "0". See lib/group_commit.
+    # Group commit of signing writes: "auto" or "1" (on), "0" (off). See lib/group_commit.
     "GROUP_COMMIT": env_choice("TAUTOKO_GROUP_COMMIT", default="auto", choices=("auto", "1", "0")),
     # Sites that may frame the pages of views marked @embeddable (the widget; see
     # tautoko/lib/embedding.py). Every other page refuses to be framed.

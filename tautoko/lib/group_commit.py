@@ -15,9 +15,12 @@ a kernel file lock beside the database before they begin. Left to SQLite, a writ
 finds the database locked sleeps in its busy handler for 1, 2, 5, 10 … 100 ms, however
 soon the lock is free; a waiter on the file lock wakes the moment it is released.
 
-PostgreSQL already merges concurrent commits in its write-ahead log, so there (and inside
-an enclosing transaction, such as a test's) ``durably`` simply runs the write in a
-transaction of its own. Callers cannot tell the difference, which is the point.
+On PostgreSQL the writers need no turns (rows are locked, not the database), but grouping
+still pays: one transaction and one commit round trip for many signatures instead of one
+each (about 590 against 760 signatures a second in the same benchmark run). Inside an
+enclosing transaction (such as a test's) ``durably`` simply runs the write in it, and with
+``TAUTOKO_GROUP_COMMIT=0`` each write has a transaction of its own. Callers cannot tell
+the difference, which is the point.
 """
 
 from __future__ import annotations
@@ -198,7 +201,7 @@ _committer = GroupCommitter()
 
 
 def group_commit_enabled(alias: str = "default") -> bool:
-    """ "auto" groups commits on SQLite only; "1" on any database, "0" never."""
+    """ "auto" and "1" group commits (except on an in-memory database), "0" never."""
     setting = settings.TAUTOKO.get("GROUP_COMMIT", "auto")
     connection = connections[alias]
     if setting == "0":
@@ -206,7 +209,7 @@ def group_commit_enabled(alias: str = "default") -> bool:
     if connection.vendor == "sqlite":
         # An in-memory database (the test suite's) exists only on its own connection.
         return not connection.is_in_memory_db()  # type: ignore[attr-defined]
-    return setting == "1"
+    return True
 
 
 def durably(function: Callable[[], Result], *, alias: str = "default") -> Result:
