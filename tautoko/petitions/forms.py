@@ -176,7 +176,7 @@ class _SharedFields(dict[str, forms.Field]):
         return dict(self)
 
 
-SignForm.base_fields = _SharedFields(SignForm.base_fields)  # type: ignore[attr-defined]
+SignForm.base_fields = _SharedFields(SignForm.base_fields)
 
 
 class ResendForm(forms.Form):
