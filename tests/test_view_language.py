@@ -18,9 +18,11 @@ from pathlib import Path
 from django.conf import settings
 from django.test import SimpleTestCase
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.timesince import timesince
 
-from tautoko.petitions.models import Petition
+from tautoko.petitions.models import Petition, TimelineEvent
 from tautoko.responses.models import ThresholdCrossing
 from tests.base import SIGN_FORM_VALID, TautokoTestCase
 from tests.base_sponsors import REQUIRED, SponsorsTestCase
@@ -234,6 +236,30 @@ class CatalogueTests(SimpleTestCase):
             )
 
 
+class MaoriDatesTests(SimpleTestCase):
+    """Django has no te reo Māori catalogue of its own: its month names and time spans come
+    from Tautoko's (tautoko/formats/mi/words.py)."""
+
+    day = dt.datetime(2015, 11, 11, 12, 40)
+
+    def test_months_are_named_in_te_reo_maori(self) -> None:
+        with translation.override("mi"):
+            assert date_format(self.day, "j F Y") == "11 Whiringa-ā-rangi 2015"
+            assert date_format(self.day, "j M Y") == "11 Rangi 2015"
+            assert date_format(self.day.replace(month=7), "j M Y") == "11 Hōngoi 2015"
+        with translation.override("en"):
+            assert date_format(self.day, "j M Y") == "11 Nov 2015"
+
+    def test_time_spans_are_in_te_reo_maori(self) -> None:
+        later = self.day + dt.timedelta(days=2, hours=3)
+        with translation.override("mi"):
+            # Django keeps a figure and its unit together with a no-break space.
+            assert timesince(self.day, later) == "2\xa0rā, 3\xa0haora"
+            assert timesince(self.day, self.day + dt.timedelta(minutes=1)) == "1\xa0meneti"
+        with translation.override("en"):
+            assert timesince(self.day, later) == "2\xa0days, 3\xa0hours"
+
+
 class LanguageTests(TautokoTestCase):
     def setUp(self) -> None:
         super().setUp()
@@ -257,6 +283,21 @@ class LanguageTests(TautokoTestCase):
         assert "Sign this petition" in english and "Hainatia tēnei petihana" not in english
         assert "Hainatia tēnei petihana" in maori
         assert 'lang="mi"' in maori
+
+    def test_the_timeline_dates_the_petition_in_the_pages_language(self) -> None:
+        self.petition.events.create(
+            kind=TimelineEvent.Kind.GOAL_REACHED,
+            at=dt.datetime(2015, 11, 11, 16, 8, tzinfo=dt.UTC),
+            data={"goal": 1000},
+        )
+        url = reverse("petitions:detail", args=[self.petition.slug])
+
+        english = self.client.get(url).content.decode()
+        maori = self.client.get(url, headers={"accept-language": "mi"}).content.decode()
+
+        assert re.search(r"<time [^>]*>12 Nov 2015, 05:08</time>", english)
+        assert re.search(r"<time [^>]*>12 Rangi 2015, 05:08</time>", maori)
+        assert "Nov 2015" not in maori
 
     def test_english_is_the_default(self) -> None:
         response = self.client.get(reverse("petitions:home"))
