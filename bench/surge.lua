@@ -8,8 +8,8 @@
 -- Like a browser (static/tautoko/pow.js), it solves the form's proof-of-work before posting:
 -- SHA-256(salt .. n) == challenge for n = 0, 1, 2, ..., with libcrypto's SHA-256 through
 -- LuaJIT's FFI (SHA256_Init/Update/Final: OpenSSL 3's one-call SHA256() looks the algorithm
--- up again on every call, which cost more than the hashing). As in a browser, it is solved before the POST is sent, so the sign latency
--- measured is the server's alone.
+-- up again on every call, which cost more than the hashing). As in a browser, it is solved
+-- before the POST is sent, so the sign latency measured is the server's alone.
 --
 -- Arguments (after `--`): mode (sign|read|mixed) slug out_dir repeat_percent reads_per_sign
 
