@@ -105,6 +105,33 @@ def wait_until(condition: Callable[[], bool], what: str) -> None:
         time.sleep(0.005)
 
 
+def one_turn(
+    database: Path, committer: GroupCommitter, writes: dict[str, _Write[Any]]
+) -> dict[str, Any]:
+    """Hand the writes over while another process has its turn, the first before the others,
+    so that the writer is already waiting with it when the others arrive; then end that
+    turn. Returns what each submitter got: a result, or the error raised."""
+    names = list(writes)
+    turn = OthersTurn(database)
+    outcomes: dict[str, Any] = {}
+    threads = [submit_in_thread(committer, writes[names[0]], outcomes, names[0])]
+    wait_until(
+        lambda: committer._queue.empty() and names[0] not in outcomes,
+        f"the writer took {names[0]} and waits for its turn",
+    )
+    threads += [submit_in_thread(committer, writes[name], outcomes, name) for name in names[1:]]
+    wait_until(lambda: committer._queue.qsize() == len(names) - 1, "the others are handed over")
+    assert names[0] not in outcomes
+    turn.release()
+    for thread in threads:
+        thread.join(10)
+    return outcomes
+
+
+def batched(*items: str) -> dict[str, _Write[Any]]:
+    return {item: _Write(handler=rows_write, item=item) for item in items}
+
+
 def test_a_write_is_on_disk_when_it_is_acknowledged(database: Path) -> None:
     committer = GroupCommitter(ALIAS)
 
@@ -120,21 +147,8 @@ def test_writes_that_arrive_while_the_writer_waits_for_its_turn_share_its_commit
     committer = GroupCommitter(ALIAS)
     committer.submit(_Write(handler=rows_write, item="warm-up"))
     calls.clear()
-    turn = OthersTurn(database)
-    outcomes: dict[str, Any] = {}
-    threads = [submit_in_thread(committer, _Write(handler=rows_write, item="a"), outcomes, "a")]
-    # The writer has taken "a" and is waiting for the lock.
-    wait_until(lambda: committer._queue.empty() and "a" not in outcomes, "the writer took a")
-    for name in ("b", "c"):
-        threads.append(
-            submit_in_thread(committer, _Write(handler=rows_write, item=name), outcomes, name)
-        )
-    wait_until(lambda: committer._queue.qsize() == 2, "b and c are handed over")
-    assert rows(database) == ["warm-up"]
 
-    turn.release()
-    for thread in threads:
-        thread.join(10)
+    outcomes = one_turn(database, committer, batched("a", "b", "c"))
 
     assert outcomes == {"a": "stored a", "b": "stored b", "c": "stored c"}
     assert calls == [["a", "b", "c"]]
@@ -144,19 +158,8 @@ def test_writes_that_arrive_while_the_writer_waits_for_its_turn_share_its_commit
 def test_one_bad_write_fails_alone(database: Path) -> None:
     committer = GroupCommitter(ALIAS)
     committer.submit(_Write(handler=rows_write, item="warm-up"))
-    turn = OthersTurn(database)
-    outcomes: dict[str, Any] = {}
-    threads = [submit_in_thread(committer, _Write(handler=rows_write, item="a"), outcomes, "a")]
-    wait_until(lambda: committer._queue.empty() and "a" not in outcomes, "the writer took a")
-    for name in ("bad", "c"):
-        threads.append(
-            submit_in_thread(committer, _Write(handler=rows_write, item=name), outcomes, name)
-        )
-    wait_until(lambda: committer._queue.qsize() == 2, "bad and c are handed over")
 
-    turn.release()
-    for thread in threads:
-        thread.join(10)
+    outcomes = one_turn(database, committer, batched("a", "bad", "c"))
 
     assert outcomes["a"] == "stored a" and outcomes["c"] == "stored c"
     assert isinstance(outcomes["bad"], ValueError)
@@ -173,16 +176,7 @@ def test_when_the_commit_fails_no_write_in_the_group_is_acknowledged(database: P
         with connections[ALIAS].cursor() as cursor:
             cursor.execute("INSERT INTO child (note_id) VALUES (999)")
 
-    turn = OthersTurn(database)
-    outcomes: dict[str, Any] = {}
-    threads = [submit_in_thread(committer, _Write(handler=rows_write, item="a"), outcomes, "a")]
-    wait_until(lambda: committer._queue.empty() and "a" not in outcomes, "the writer took a")
-    threads.append(submit_in_thread(committer, _Write(dangling_child), outcomes, "child"))
-    wait_until(lambda: committer._queue.qsize() == 1, "the child is handed over")
-
-    turn.release()
-    for thread in threads:
-        thread.join(10)
+    outcomes = one_turn(database, committer, {**batched("a"), "child": _Write(dangling_child)})
 
     assert isinstance(outcomes["a"], BaseException)
     assert isinstance(outcomes["child"], BaseException)
