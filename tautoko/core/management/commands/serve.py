@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -66,42 +64,20 @@ class Command(BaseCommand):
         if not 0 < port < 65536:
             raise CommandError(f"--port must be between 1 and 65535, not {port}")
         manage = Path(settings.BASE_DIR) / "manage.py"
-        processes = {
-            "web": subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-                granian_command(host=host, port=port, workers=workers, threads=threads)
-            )
-        }
+        processes = {"web": granian_command(host=host, port=port, workers=workers, threads=threads)}
         if not no_worker:
-            processes["worker"] = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-                [sys.executable, str(manage), "worker"]
-            )
-        self.stdout.write(
-            f"Tautoko is running at http://{host}:{port}/ ({workers} web workers); Ctrl-C stops it."
+            processes["worker"] = [sys.executable, str(manage), "worker"]
+        spec = {
+            "processes": processes,
+            "banner": (
+                f"Tautoko is running at http://{host}:{port}/ ({workers} web workers);"
+                " Ctrl-C stops it."
+            ),
+        }
+        # From here on this process only waits on the others: it becomes tautoko.supervise
+        # (same process and process group, without Django and the application in memory).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(  # noqa: S606 - our own interpreter and module, no shell
+            sys.executable, [sys.executable, "-m", "tautoko.supervise", json.dumps(spec)]
         )
-        stopping = False
-
-        def stop(*_: Any) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        exit_code = 0
-        while not stopping:
-            for name, process in processes.items():
-                if process.poll() is not None:
-                    self.stderr.write(
-                        f"the {name} process exited with status {process.returncode}; stopping"
-                    )
-                    stopping, exit_code = True, 1
-            time.sleep(0.2)
-        for process in processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes.values():
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        if exit_code:
-            raise SystemExit(exit_code)
