@@ -27,7 +27,7 @@ class HousekeepingReadsFirstTests(TautokoTestCase):
                 petition,
                 email=f"signer{n}@example.org",
                 state=Signature.State.CONFIRMED,
-                ip_hash="0" * 64,
+                ip_hash="0" * 16,
             )
         self.work_run()
 
