@@ -250,8 +250,7 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     }
     response = HttpResponse(
         b"".join(
-            part if isinstance(part, bytes) else values[part].encode()
-            for part in _page_parts(page)
+            part if isinstance(part, bytes) else values[part].encode() for part in _page_parts(page)
         )
     )
     # Each response carries its visitor's own CSRF token, so only the browser may keep it;
