@@ -139,8 +139,8 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
     # durable (fsync of the WAL) before the request that made it is acknowledged. IMMEDIATE
     # transactions take the write lock at BEGIN, so two writers never deadlock on an upgrade
     # from a read lock, and busy waits are bounded by `timeout`. Reads go through the memory
-    # map; the page cache is per connection (each web thread, each writer), so it is kept
-    # small: 32 MB each grew the worker alone by some 50 MiB during `make bench`.
+    # map; the page cache is per connection (each web thread, each writer has one), so it
+    # is kept small: 8 MB each.
     _database["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL;"

@@ -465,7 +465,7 @@ def tallies_apply(*, batch: int = 5_000, now: dt.datetime | None = None) -> int:
     point either applies a delta once or not at all. On PostgreSQL, ``SKIP LOCKED`` lets
     several workers fold different deltas side by side. A backlog is folded ``batch`` at a
     time: each round holds the write lock that signers wait for, and keeps its deltas in
-    memory (20,000 at once grew the worker by some 60 MiB).
+    memory, so a round stays short and small.
     """
     # Look before taking the write lock: an idle worker must not queue behind signers.
     if not TallyDelta.objects.exists():
