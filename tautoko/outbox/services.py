@@ -10,14 +10,13 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F
-from django.template import Context, Engine
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from tautoko.lib.group_commit import durably
 from tautoko.lib.tokens import code_new
 from tautoko.outbox.audiences import audience_get
 from tautoko.outbox.models import Broadcast, OutboundEmail
+from tautoko.outbox.rendering import template_render
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +55,7 @@ def _text_render(name: str, context: dict[str, Any]) -> str:
     Text is never parsed as HTML, so escaping only mangles it: a petition called "M&Ms"
     would be mailed as "M&amp;Ms", and a subject would show "&lt;" to the signer.
     """
-    return Engine.get_default().get_template(name).render(Context(context, autoescape=False))
+    return template_render(name, context, autoescape=False)
 
 
 def email_render(email: OutboundEmail) -> tuple[str, str, str]:
@@ -64,7 +63,7 @@ def email_render(email: OutboundEmail) -> tuple[str, str, str]:
     with translation.override(email.language):
         subject = _text_render(f"emails/{email.template}-subject.txt", context)
         text = _text_render(f"emails/{email.template}-body.txt", context)
-        html = render_to_string(f"emails/{email.template}-body.html", context)
+        html = template_render(f"emails/{email.template}-body.html", context, autoescape=True)
     return " ".join(subject.split()), text, html
 
 
