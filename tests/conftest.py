@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import hypothesis
 import pytest
 from django.core.management import call_command
+
+from tautoko.lib.group_commit import group_commit_close
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -12,6 +16,16 @@ def _static_files_collected() -> None:
     """Pages link hashed static files, so the manifest must exist, as in production."""
     # Always: a manifest left from an older checkout would lack files added since.
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _group_commit_writer_closed(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Live-server tests sign through this process's group-commit writer, which keeps its
+    connection: it must let go before the test database is dropped (PostgreSQL refuses to
+    drop a database with sessions, and the database would be left behind)."""
+    yield
+    with django_db_blocker.unblock():
+        group_commit_close()
 
 
 @pytest.fixture(autouse=True)

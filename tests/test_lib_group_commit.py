@@ -185,3 +185,29 @@ def test_when_the_commit_fails_no_write_in_the_group_is_acknowledged(database: P
     # The writer carries on with the next group.
     assert committer.submit(_Write(handler=rows_write, item="after")) == "stored after"
     assert rows(database) == ["warm-up", "after"]
+
+
+def test_the_writer_closes_its_connection_when_asked_and_reopens_it_for_the_next_write(
+    database: Path,
+) -> None:
+    committer = GroupCommitter(ALIAS)
+
+    def note_and_wrapper() -> Any:
+        with connections[ALIAS].cursor() as cursor:
+            cursor.execute("INSERT INTO note (text) VALUES ('kept')")
+        # The writer thread's own connection wrapper (connections are per thread).
+        return connections[ALIAS]
+
+    wrapper = committer.submit(_Write(note_and_wrapper))
+    assert wrapper.connection is not None
+    committer.connection_close()
+    assert wrapper.connection is None
+    assert committer.submit(_Write(note_and_wrapper)) is wrapper
+    assert wrapper.connection is not None
+    assert rows(database) == ["kept", "kept"]
+
+
+def test_asking_a_process_without_a_writer_to_close_starts_none() -> None:
+    committer = GroupCommitter(ALIAS)
+    committer.connection_close()
+    assert committer._started_in is None

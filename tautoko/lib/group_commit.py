@@ -114,6 +114,16 @@ class GroupCommitter:
             raise write.error
         return write.result  # type: ignore[return-value]
 
+    def connection_close(self) -> None:
+        """Close the writer's database connection, if this process has a writer.
+
+        The writer keeps its connection between groups, as request threads keep theirs; a
+        test that ran a server in its own process closes it before the test database is
+        dropped (PostgreSQL refuses to drop a database that has sessions).
+        """
+        if self._started_in == os.getpid():
+            self.submit(_Write())
+
     def _ensure_started(self) -> None:
         # Web servers fork their workers: a thread started before the fork does not exist
         # in the child, so each process starts its own.
@@ -158,6 +168,8 @@ class GroupCommitter:
 
     def _commit(self, batch: list[_Write[Any]]) -> None:
         try:
+            if all(write.function is None and write.handler is None for write in batch):
+                return  # only asked to close the connection (below): nothing to write
             close_old_connections()
             # Between processes, only SQLite needs the writers to take turns.
             turn = (
@@ -178,6 +190,9 @@ class GroupCommitter:
                 write.result, write.error = None, write.error or error
             connections[self.alias].close()
         finally:
+            # A write that is neither a function nor an item asks for the connection to go.
+            if any(write.function is None and write.handler is None for write in batch):
+                connections[self.alias].close()
             for write in batch:
                 write.done.set()
 
@@ -210,6 +225,12 @@ def group_commit_enabled(alias: str = "default") -> bool:
         # An in-memory database (the test suite's) exists only on its own connection.
         return not connection.is_in_memory_db()  # type: ignore[attr-defined]
     return True
+
+
+def group_commit_close(alias: str = "default") -> None:
+    """Close this process's group-commit writer's connection (it reopens when next needed)."""
+    if _committer.alias == alias:
+        _committer.connection_close()
 
 
 def durably(function: Callable[[], Result], *, alias: str = "default") -> Result:
