@@ -96,6 +96,20 @@ class TemplateRenderTests(SimpleTestCase):
                     name, context, autoescape=True
                 )
 
+    def test_pieces_are_in_the_language_they_are_kept_for_whatever_language_is_active(
+        self,
+    ) -> None:
+        name = "emails/confirm-signature-body.txt"
+        keys = tuple(variables(name))
+        context = {key: "x" for key in keys}
+        rendering._pieces.cache_clear()
+        with translation.override("en"):
+            rendering._pieces(name, "mi", keys, False)
+        with translation.override("mi"):
+            assert template_render(name, context, autoescape=False) == full_render(
+                name, context, autoescape=False
+            )
+
     def test_a_context_with_other_than_text_is_rendered_in_full(self) -> None:
         name = "emails/confirm-signature-subject.txt"
         context = {"petition_title": 12345, "name": "A"}

@@ -28,8 +28,8 @@ from django.template import Context, Engine, NodeList, Variable
 from django.template.base import FilterExpression, TextNode, VariableNode
 from django.template.defaulttags import AutoEscapeControlNode, CommentNode, LoadNode
 from django.templatetags.i18n import BlockTranslateNode, TranslateNode
+from django.utils import translation
 from django.utils.html import escape
-from django.utils.translation import get_language
 
 # A marker for variable number N: private-use characters that no template text contains,
 # around an "&" that HTML escaping turns into "&amp;", which tells whether Django escaped
@@ -93,7 +93,8 @@ def _pieces(
     if not _substitutions_only(template.nodelist):
         return None
     marked = {key: f"{_MARK_OPEN}{index}&{_MARK_CLOSE}" for index, key in enumerate(keys)}
-    text = str(template.render(Context(marked, autoescape=autoescape)))
+    with translation.override(language):
+        text = str(template.render(Context(marked, autoescape=autoescape)))
     parts = _MARK.split(text)
     texts = tuple(parts[0::3])
     if any(_MARK_OPEN in piece or _MARK_CLOSE in piece for piece in texts):
@@ -109,7 +110,8 @@ def template_render(name: str, context: dict[str, Any], *, autoescape: bool) -> 
     keys = tuple(sorted(context))
     pieces = None
     if not settings.DEBUG and all(type(value) is str for value in context.values()):
-        pieces = _pieces(name, get_language() or settings.LANGUAGE_CODE, keys, autoescape)
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        pieces = _pieces(name, language, keys, autoescape)
     if pieces is None:
         template = Engine.get_default().get_template(name)
         return str(template.render(Context(context, autoescape=autoescape)))
