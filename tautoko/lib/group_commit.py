@@ -64,6 +64,11 @@ class _Write(Generic[Result]):
         self.result: Result | None = None
         self.error: BaseException | None = None
 
+    @property
+    def asks_close(self) -> bool:
+        """Neither a function nor an item: a request to close the writer's connection."""
+        return self.function is None and self.handler is None
+
 
 Item = TypeVar("Item")
 # Writes the same kind of row for many requests at once (one INSERT of many rows instead of
@@ -168,7 +173,7 @@ class GroupCommitter:
 
     def _commit(self, batch: list[_Write[Any]]) -> None:
         try:
-            if all(write.function is None and write.handler is None for write in batch):
+            if all(write.asks_close for write in batch):
                 return  # only asked to close the connection (below): nothing to write
             close_old_connections()
             # Between processes, only SQLite needs the writers to take turns.
@@ -190,8 +195,7 @@ class GroupCommitter:
                 write.result, write.error = None, write.error or error
             connections[self.alias].close()
         finally:
-            # A write that is neither a function nor an item asks for the connection to go.
-            if any(write.function is None and write.handler is None for write in batch):
+            if any(write.asks_close for write in batch):
                 connections[self.alias].close()
             for write in batch:
                 write.done.set()
