@@ -457,10 +457,14 @@ def _hour_key(at: dt.datetime) -> str:
     return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H")
 
 
-def tallies_apply(*, batch: int = 5_000, now: dt.datetime | None = None) -> int:
+# Count changes folded per round of the worker (see tallies_apply).
+TALLY_BATCH = 5_000
+
+
+def tallies_apply(*, batch: int = TALLY_BATCH, now: dt.datetime | None = None) -> int:
     """Fold pending count changes into the settled tallies; return how many were folded.
 
-    Runs in the worker every second. Everything happens in one transaction: the deltas are
+    Runs in every round of the worker. Everything happens in one transaction: the deltas are
     read, added to the tallies with set-based ``F()`` updates and deleted, so a crash at any
     point either applies a delta once or not at all. On PostgreSQL, ``SKIP LOCKED`` lets
     several workers fold different deltas side by side. A backlog is folded ``batch`` at a

@@ -15,13 +15,32 @@ from django.db import close_old_connections
 from tautoko.fraud.services import fraud_housekeeping
 from tautoko.lib.env import env_int
 from tautoko.organise.services import sponsoring_complete_due
-from tautoko.outbox.services import broadcasts_fan_out, outbox_deliver
-from tautoko.petitions.services import petitions_close_due, tallies_apply
+from tautoko.outbox.services import DELIVER_BATCH, broadcasts_fan_out, outbox_deliver
+from tautoko.petitions.services import TALLY_BATCH, petitions_close_due, tallies_apply
 from tautoko.signers.services import signers_housekeeping
 
 logger = logging.getLogger("tautoko.worker")
 
 HOUSEKEEPING_SECONDS = 30
+# After a round that found work but emptied the queue, the next begins this much later. In
+# a surge, signers' emails and count changes arrive steadily: taken the moment each one is
+# due, every round would be a few of them, and each round holds the database's write lock
+# (on SQLite, the one that signers wait for) twice. A short pause gathers them into fewer,
+# fuller rounds; an email or a count is at most this much later for it.
+GATHER_SECONDS = 0.2
+
+
+def pause_after(*, delivered: int, folded: int, fanned_out: int, interval: float) -> float:
+    """How long the worker waits before its next round, after one that did this much.
+
+    A full batch means a backlog: go again at once. Some work means more is arriving: wait
+    a little, to take it together. None: wait the idle interval.
+    """
+    if delivered >= DELIVER_BATCH or folded >= TALLY_BATCH or fanned_out > 0:
+        return 0.0
+    if delivered or folded:
+        return min(GATHER_SECONDS, interval)
+    return interval
 
 
 class Command(BaseCommand):
@@ -53,12 +72,12 @@ class Command(BaseCommand):
             logger.info("worker started")
         next_housekeeping = 0.0
         while not stopping.is_set():
-            busy = False
+            folded = fanned_out = delivered = 0
             try:
                 close_old_connections()
-                busy |= tallies_apply() > 0
-                busy |= broadcasts_fan_out() > 0
-                busy |= outbox_deliver() > 0
+                folded = tallies_apply()
+                fanned_out = broadcasts_fan_out()
+                delivered = outbox_deliver()
                 if time.monotonic() >= next_housekeeping:
                     petitions_close_due()
                     # Petitions whose last sponsor confirmed but whose move was missed.
@@ -74,6 +93,9 @@ class Command(BaseCommand):
                 logger.exception("worker round failed")
             if once:
                 break
-            if not busy:
-                stopping.wait(interval)
+            pause = pause_after(
+                delivered=delivered, folded=folded, fanned_out=fanned_out, interval=interval
+            )
+            if pause:
+                stopping.wait(pause)
         logger.info("worker stopped")
