@@ -34,6 +34,11 @@ def petition_path(name: str, slug: str, *args: str) -> str:
     return reverse(name, args=[slug, *args])
 
 
+def signature_email_key(signature_id: int | None, sequence: int) -> str:
+    """The outbox key of the ``sequence``-th email about a signature (one email per event)."""
+    return f"signature:{signature_id}:{sequence}"
+
+
 def _base_context(signature: Signature, *, petition_link: str | None = None) -> dict[str, str]:
     petition = signature.petition
     return {
@@ -69,7 +74,7 @@ def confirmation_build(
             confirm_url(signature.petition, token),
         )
     return email_build(
-        key=f"signature:{signature.id}:{sequence}",
+        key=signature_email_key(signature.id, sequence),
         to=signature.email,
         template=template,
         language=language or translation.get_language() or settings.LANGUAGE_CODE,
@@ -98,7 +103,7 @@ def already_signed_build(
             "sponsors:thanks", args=[signature.receipt]
         )
     return email_build(
-        key=f"signature:{signature.id}:{sequence}",
+        key=signature_email_key(signature.id, sequence),
         to=signature.email,
         template=template,
         language=language or translation.get_language() or settings.LANGUAGE_CODE,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -14,7 +15,13 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone, translation
 
-from tautoko.lib.bulk_rows import instances_insert, instances_update
+from tautoko.lib.bulk_rows import (
+    instance_values,
+    instances_saved,
+    instances_update,
+    rows_insert,
+    value_position,
+)
 from tautoko.lib.email_address import email_canonical
 from tautoko.lib.group_commit import durably, durably_batched
 from tautoko.lib.local_memo import LocalMemo
@@ -68,13 +75,7 @@ class _NewSignature:
     """A signature to write, prepared in the request thread (see signature_create)."""
 
     petition: Petition
-    name: str
-    email: str
     email_canonical: str
-    electorate: str
-    country: str
-    source: str
-    notify: bool
     now: dt.datetime
     language: str
     token: str
@@ -83,6 +84,12 @@ class _NewSignature:
     receipt: str
     # The petition's URL and this token's confirmation URL, for the emails.
     links: tuple[str, str]
+    # The new row and its confirmation email, built and prepared for the INSERTs
+    # (lib/bulk_rows.instance_values) before the writer's turn. The email's key, which
+    # holds the signature's id, is filled in by the writer.
+    signature: Signature
+    values: list[Any]
+    email_values: list[Any]
     ip_hash: str | None = None
     flags: tuple[str, ...] = ()
     rate_limits: RateLimits | None = None
@@ -117,8 +124,12 @@ def signature_create(
     now = now or timezone.now()
     token, digest, expires = _token_fresh(now=now)
     # Everything that costs CPU but needs no database is done here, in the request's own
-    # thread, so that the shared writer spends its time writing.
-    item = _NewSignature(
+    # thread, so that the shared writer spends its time writing: the row and its email are
+    # built and their values prepared for the INSERTs.
+    flags = tuple(flags)
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    links = (emails.petition_url(petition), emails.confirm_url(petition, token))
+    signature = Signature(
         petition=petition,
         name=name,
         email=email.strip(),
@@ -127,15 +138,37 @@ def signature_create(
         country=country,
         source=source,
         notify=notify,
+        created_at=now,
+        consent_version=settings.TAUTOKO["CONSENT_TEXT_VERSION"],
+        consented_at=now,
+        privacy_notice_version=settings.TAUTOKO["PRIVACY_NOTICE_VERSION"],
+        token_hash=digest,
+        token_expires_at=expires,
+        emails_sent=1,
+        receipt=code_new(),
+        ip_hash=ip_hash,
+        flagged=bool(flags),
+        flag_reasons=_flag_reasons(flags),
+        petition_version=petition.version,
+    )
+    confirmation = emails.confirmation_build(
+        signature=signature, token=token, sequence=1, language=language, links=links
+    )
+    item = _NewSignature(
+        petition=petition,
+        email_canonical=signature.email_canonical,
         now=now,
-        language=translation.get_language() or settings.LANGUAGE_CODE,
+        language=language,
         token=token,
         token_hash=digest,
         token_expires_at=expires,
-        receipt=code_new(),
-        links=(emails.petition_url(petition), emails.confirm_url(petition, token)),
+        receipt=signature.receipt,
+        links=links,
+        signature=signature,
+        values=instance_values(signature),
+        email_values=instance_values(confirmation),
         ip_hash=ip_hash,
-        flags=tuple(flags),
+        flags=flags,
         rate_limits=rate_limits,
     )
     try:
@@ -152,7 +185,7 @@ def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
     the repeats' email counts and fresh links (lib/bulk_rows)."""
     existing = _signatures_existing(items)
     created: dict[tuple[int, str], Signature] = {}
-    new: list[tuple[_NewSignature, Signature]] = []
+    new: list[tuple[_NewSignature, Signature, list[Any]]] = []
     recent = _recent_by_ip(items)
     for item in items:
         key = (item.petition.id, item.email_canonical)
@@ -164,43 +197,23 @@ def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
             if item.rate_limits is not None and _over_limits(times, item.rate_limits, item.now):
                 flags = (*flags, FLAG_RATE_LIMIT)
             times.append(item.now)
-        signature = Signature(
-            petition=item.petition,
-            name=item.name,
-            email=item.email,
-            email_canonical=item.email_canonical,
-            electorate=item.electorate,
-            country=item.country,
-            source=item.source,
-            notify=item.notify,
-            created_at=item.now,
-            consent_version=settings.TAUTOKO["CONSENT_TEXT_VERSION"],
-            consented_at=item.now,
-            privacy_notice_version=settings.TAUTOKO["PRIVACY_NOTICE_VERSION"],
-            token_hash=item.token_hash,
-            token_expires_at=item.token_expires_at,
-            emails_sent=1,
-            receipt=item.receipt,
-            ip_hash=item.ip_hash,
-            flagged=bool(flags),
-            flag_reasons=",".join(dict.fromkeys(flags))[:200],
-            petition_version=item.petition.version,
-        )
+        signature, values = item.signature, item.values
+        # Set each time: a batch that failed is written again, one signature at a time.
+        signature.flagged, signature.flag_reasons = bool(flags), _flag_reasons(flags)
+        if flags != item.flags:
+            values = instance_values(signature)
         created[key] = signature
-        new.append((item, signature))
-    ids = dict(instances_insert([signature for _, signature in new], returning=("receipt", "id")))
-    for _, signature in new:
+        new.append((item, signature, values))
+    rows = [values for _, _, values in new]
+    ids = dict(rows_insert(Signature, rows, returning=("receipt", "id")))
+    for _, signature, _ in new:
         signature.id = ids[signature.receipt]
-    outbound = [
-        emails.confirmation_build(
-            signature=signature,
-            token=item.token,
-            sequence=1,
-            language=item.language,
-            links=item.links,
-        )
-        for item, signature in new
-    ]
+    instances_saved([signature for _, signature, _ in new])
+    email_rows = []
+    for item, signature, _ in new:
+        row = list(item.email_values)
+        row[_email_key_position()] = emails.signature_email_key(signature.id, 1)
+        email_rows.append(row)
     outcomes = []
     reminded: dict[int, Signature] = {}
     for item in items:
@@ -220,13 +233,23 @@ def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
             links=item.links,
         )
         if email is not None:
-            outbound.append(email)
+            email_rows.append(instance_values(email))
             reminded[signature.id] = signature
         outcomes.append(SignOutcome(signature=signature, created=False, emailed=email is not None))
     if reminded:
         instances_update(list(reminded.values()), ["emails_sent", "token_hash", "token_expires_at"])
-    instances_insert(outbound)
+    rows_insert(OutboundEmail, email_rows)
     return outcomes
+
+
+def _flag_reasons(flags: Sequence[str]) -> str:
+    return ",".join(dict.fromkeys(flags))[:200]
+
+
+@functools.cache
+def _email_key_position() -> int:
+    """Where the key stands in an outbox row's prepared values (worked out once)."""
+    return value_position(OutboundEmail, "key")
 
 
 def _signatures_existing(items: list[_NewSignature]) -> dict[tuple[int, str], Signature]:
