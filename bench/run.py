@@ -100,6 +100,42 @@ class RssSampler(threading.Thread):
             self.stopping.wait(0.25)
 
 
+def cpu_seconds(server_pid: int, *, database: bool) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each part of the machine's work: the web
+    server's processes, the worker, the load generator (this process's finished children:
+    wrk), and, for a PostgreSQL on this machine, its server processes."""
+    used = {"web": 0.0, "worker": 0.0, "load_generator": 0.0}
+    root = psutil.Process(server_pid)
+    for process in [root, *root.children(recursive=True)]:
+        with contextlib.suppress(psutil.Error):
+            command = process.cmdline()
+            times = process.cpu_times()
+            if "worker" in command[2:3]:  # python manage.py worker
+                used["worker"] += times.user + times.system
+            elif any("granian" in part or "tautoko.wsgi" in part for part in command):
+                used["web"] += times.user + times.system
+    children = os.times()
+    used["load_generator"] = children.children_user + children.children_system
+    if database:
+        used["database"] = 0.0
+        for process in psutil.process_iter(["name"]):
+            if (process.info["name"] or "").startswith("postgres"):
+                with contextlib.suppress(psutil.Error):
+                    times = process.cpu_times()
+                    used["database"] += times.user + times.system
+    return used
+
+
+def cpu_per_signer(
+    before: dict[str, float], after: dict[str, float], signers: int
+) -> dict[str, float]:
+    """Milliseconds of CPU per acknowledged signer, by part, and their total."""
+    parts = {
+        part: round((after[part] - before[part]) * 1000 / max(signers, 1), 3) for part in before
+    }
+    return {**parts, "total": round(sum(parts.values()), 3)}
+
+
 def wait_ready(url: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -351,6 +387,11 @@ def run(args: argparse.Namespace, var_dir: Path, database_url: str) -> int:
 
         out_dir = var_dir / "logs"
         out_dir.mkdir()
+        # The database's CPU is counted when it runs on this machine (sharing its cores).
+        local_database = result["db"] == "postgresql" and any(
+            host in database_url for host in ("@127.0.0.1", "@localhost", "@[::1]")
+        )
+        cpu_before = cpu_seconds(server.pid, database=local_database)
         sign = surge(
             base,
             out_dir,
@@ -359,6 +400,7 @@ def run(args: argparse.Namespace, var_dir: Path, database_url: str) -> int:
             connections=args.connections,
             repeat_percent=5,
         )
+        cpu_after = cpu_seconds(server.pid, database=local_database)
         read = surge(
             base,
             out_dir,
@@ -389,6 +431,12 @@ def run(args: argparse.Namespace, var_dir: Path, database_url: str) -> int:
             sign_per_s=round(len(sign_latencies) / sign["elapsed"]),
             sign_p50_ms=round(percentile(sign_latencies, 0.50), 1),
             sign_p99_ms=round(percentile(sign_latencies, 0.99), 1),
+            sign_cpu_ms_per_signer=cpu_per_signer(
+                cpu_before, cpu_after, sum(1 for _, s, _ in sign["signs"] if s == 302)
+            ),
+            sign_cores_busy=round(
+                sum(cpu_after[part] - cpu_before[part] for part in cpu_before) / sign["elapsed"], 2
+            ),
             sign_repeat_share=round(
                 sum(1 for e, s, _ in sign["signs"] if s == 302)
                 and 1 - len({e for e, s, _ in sign["signs"] if s == 302}) / len(sign_latencies),

@@ -98,6 +98,17 @@ def confirm_one() -> None:
 
 
 def settled_state() -> None:
+    """Rows, counts and the pending changes, all read from one snapshot of the database: the
+    worker folds counts meanwhile, and a fold that committed between two of these reads
+    would make an exact count look wrong (the tally read before it, no deltas after)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        _settled_state_print()
+
+
+def _settled_state_print() -> None:
     rows = Signature.objects.filter(petition__slug=SLUG)
     total = (
         Tally.objects.filter(petition__slug=SLUG, dimension="total", key="")
