@@ -4,6 +4,8 @@ the steps that several journeys share (logging in, drafting, signing and confirm
 from __future__ import annotations
 
 import contextlib
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -43,6 +45,24 @@ class BrowserTestCase(LiveServerTestCase):
         # An interrupted run (Ctrl-C, a CI timeout) may have stopped chromium already.
         with contextlib.suppress(Error):
             context.close()
+        self._requests_finished_wait()
+
+    @staticmethod
+    def _requests_finished_wait(seconds: float = 5.0) -> None:
+        """Wait (a few seconds at most) for the live server's request threads to end.
+
+        Each connection the browser opened is served by a thread of its own, which closes
+        the database connections it used when the browser closes the connection. The live
+        server shares the test's database connection with those threads only while the
+        test class runs: a thread that ended after the class had torn down tried to close
+        the connection from a thread no longer allowed to, and failed in the background.
+        """
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and any(
+            thread.is_alive() and thread.name.endswith("(process_request_thread)")
+            for thread in threading.enumerate()
+        ):
+            time.sleep(0.02)
 
     def _console_error_keep(self, message: ConsoleMessage) -> None:
         # A blocked script or style is only reported on the console.
