@@ -75,13 +75,12 @@ class _NewSignature:
     """A signature to write, prepared in the request thread (see signature_create)."""
 
     petition: Petition
-    email_canonical: str
     now: dt.datetime
     language: str
+    # The fresh token, for the emails; a repeat signer's pending row takes its hash.
     token: str
     token_hash: str
     token_expires_at: dt.datetime
-    receipt: str
     # The petition's URL and this token's confirmation URL, for the emails.
     links: tuple[str, str]
     # The new row and its confirmation email, built and prepared for the INSERTs
@@ -156,13 +155,11 @@ def signature_create(
     )
     item = _NewSignature(
         petition=petition,
-        email_canonical=signature.email_canonical,
         now=now,
         language=language,
         token=token,
         token_hash=digest,
         token_expires_at=expires,
-        receipt=signature.receipt,
         links=links,
         signature=signature,
         values=instance_values(signature),
@@ -188,7 +185,7 @@ def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
     new: list[tuple[_NewSignature, Signature, list[Any]]] = []
     recent = _recent_by_ip(items)
     for item in items:
-        key = (item.petition.id, item.email_canonical)
+        key = (item.petition.id, item.signature.email_canonical)
         if key in existing or key in created:
             continue
         flags = item.flags
@@ -217,10 +214,10 @@ def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
     outcomes = []
     reminded: dict[int, Signature] = {}
     for item in items:
-        key = (item.petition.id, item.email_canonical)
+        key = (item.petition.id, item.signature.email_canonical)
         signature = existing.get(key) or created[key]
         # Receipts are random and unique: only the row made for this very request has its own.
-        if signature.receipt == item.receipt:
+        if signature.receipt == item.signature.receipt:
             outcomes.append(SignOutcome(signature=signature, created=True, emailed=True))
             continue
         # A repeat, of an earlier signature or of one made in this very batch.
@@ -263,7 +260,7 @@ def _signatures_existing(items: list[_NewSignature]) -> dict[tuple[int, str], Si
     wanted: dict[int, set[str]] = {}
     petitions: dict[int, Petition] = {}
     for item in items:
-        wanted.setdefault(item.petition.id, set()).add(item.email_canonical)
+        wanted.setdefault(item.petition.id, set()).add(item.signature.email_canonical)
         petitions[item.petition.id] = item.petition
     table = connection.ops.quote_name(Signature._meta.db_table)
     found: dict[int, list[str]] = {}
