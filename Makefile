@@ -13,7 +13,7 @@ help:
 	@echo "make run    - set up, load the demo petition and start web server + worker"
 	@echo "make test   - set up and run the whole test suite"
 	@echo "make lint   - ruff, mypy and bandit"
-	@echo "make messages - update the te reo Māori catalogue from the code, and compile it"
+	@echo "make messages - update the te reo Māori catalogue from the code (and the country names from the CLDR), and compile it"
 	@echo "make bench  - the surge benchmark (see docs/performance.md)"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -70,6 +70,7 @@ MAKEMESSAGES_IGNORE := --ignore=.venv --ignore=tests --ignore=bench --ignore=var
 
 messages: install
 	DEBUG=1 $(BIN)/python manage.py makemessages -l mi $(MAKEMESSAGES_IGNORE)
+	DEBUG=1 $(BIN)/python manage.py countries_catalog -l mi
 	DEBUG=1 $(BIN)/python manage.py compilemessages -l mi --ignore=.venv
 
 clean:

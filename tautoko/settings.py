@@ -246,7 +246,9 @@ CONTENT_SECURITY_POLICY = {
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("mi", "Te reo Māori")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue first; then the names of countries, from the CLDR (written by
+# `manage.py countries_catalog`, never by makemessages).
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale-cldr"]
 # Django has no number formats for te reo Māori: ours group thousands as New Zealand English.
 FORMAT_MODULE_PATH = ["tautoko.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "Pacific/Auckland")
