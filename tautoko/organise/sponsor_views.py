@@ -17,7 +17,6 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tautoko.fraud import checks as fraud_checks
-from tautoko.lib.email_address import email_canonical
 from tautoko.organise import services
 from tautoko.petitions import services as petition_services
 from tautoko.petitions.forms import SignForm
@@ -117,27 +116,10 @@ def sponsor_sign(request: HttpRequest, token: str) -> HttpResponse:
     form = SignForm(request.POST)
     if not form.is_valid():
         return _render_page(request, petition, token=token, form=form, status=400)
-    data = form.cleaned_data
-    # The sign path's own cheap checks: a failure flags (never refuses) and the answer is
-    # the same either way; a flagged sponsor is never counted, so never moves the petition.
-    check = fraud_checks.sign_check(
-        request,
-        petition_id=petition.id,
-        email_canonical=email_canonical(data["email"]),
-        pow_value=data["pow"],
-        honeypot=data["website"],
-    )
     try:
+        # A flagged sponsor is never counted, so never moves the petition.
         outcome = services.sponsor_sign(
-            petition=petition,
-            name=data["name"],
-            email=data["email"],
-            electorate=data["electorate"],
-            country=data["country"],
-            notify=data["notify"],
-            ip_hash=check.ip_hash,
-            flags=check.flags,
-            rate_limits=check.rate_limits,
+            petition=petition, **form.signer_checked(request, petition_id=petition.id)
         )
     except IllegalTransition:
         # It got its last sponsor while this form was being filled in.

@@ -7,11 +7,12 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from tautoko.fraud.checks import email_is_disposable
+from tautoko.fraud.checks import email_is_disposable, sign_check
 from tautoko.lib.email_address import email_canonical
 from tautoko.petitions.models import Signature
 
@@ -164,6 +165,29 @@ class SignForm(forms.Form):
         ):
             self.add_error("electorate", ERROR_ELECTORATE_REQUIRED)
         return cleaned
+
+    def signer_checked(self, request: HttpRequest, *, petition_id: int) -> dict[str, Any]:
+        """What a signing service takes from this valid form: the signer's fields, and what
+        the sign path's cheap fraud checks found (tautoko/fraud/checks.py: a failure flags,
+        never refuses, and the signer's answer is the same either way)."""
+        data = self.cleaned_data
+        check = sign_check(
+            request,
+            petition_id=petition_id,
+            email_canonical=email_canonical(data["email"]),
+            pow_value=data["pow"],
+            honeypot=data["website"],
+        )
+        return {
+            "name": data["name"],
+            "email": data["email"],
+            "electorate": data["electorate"],
+            "country": data["country"],
+            "notify": data["notify"],
+            "ip_hash": check.ip_hash,
+            "flags": check.flags,
+            "rate_limits": check.rate_limits,
+        }
 
 
 # Django deep-copies a form's fields (and their widgets, validators and messages) for every

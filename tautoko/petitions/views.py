@@ -285,27 +285,10 @@ def petition_sign(request: HttpRequest, slug: str) -> HttpResponse:
     form = SignForm(request.POST)
     if not form.is_valid():
         return _render_petition(request, petition, form=form, status=400)
-    data = form.cleaned_data
-    # Cheap checks only (tautoko/fraud/checks.py); a failure flags, never refuses, and the
-    # answer below is the same either way.
-    check = fraud_checks.sign_check(
-        request,
-        petition_id=petition.id,
-        email_canonical=email_canonical(data["email"]),
-        pow_value=data["pow"],
-        honeypot=data["website"],
-    )
     outcome = services.signature_create(
         petition=petition,
-        name=data["name"],
-        email=data["email"],
-        electorate=data["electorate"],
-        country=data["country"],
-        source=data["source"],
-        notify=data["notify"],
-        ip_hash=check.ip_hash,
-        flags=check.flags,
-        rate_limits=check.rate_limits,
+        source=form.cleaned_data["source"],
+        **form.signer_checked(request, petition_id=petition.id),
     )
     target = emails.petition_path("petitions:signed", petition.slug)
     # A path already: redirect() would first try it as a URL name, and fail, every time.
