@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import unittest
 
-from django.db import connection
 from django.db.models import Count
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tautoko.fraud.checks import RateLimits
@@ -143,31 +140,6 @@ class IpRetentionTests(TautokoTestCase):
         )
         fraud_housekeeping(now=now)
         assert not Signature.objects.filter(ip_hash__isnull=False).exists()
-
-
-@unittest.skipUnless(connection.vendor == "sqlite", "SQLite's query plans")
-class SearchesByAgeTests(TautokoTestCase):
-    """The worker searches the signatures by age every half minute, for IP hashes due to be
-    dropped. With millions of signatures, a scan of them all each time would hold up the
-    worker and read every page of the database (it did: the page cache of the worker grew
-    by 14 MiB after a 20,000-signature surge)."""
-
-    def signature_scans(self, run: object) -> list[str]:
-        with CaptureQueriesContext(connection) as queries:
-            run()  # type: ignore[operator]
-        plans = []
-        with connection.cursor() as cursor:
-            for query in queries.captured_queries:
-                if query["sql"].startswith("SELECT") and "petitions_signature" in query["sql"]:
-                    cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
-                    plans += [row[3] for row in cursor.fetchall()]
-        assert plans, "no search of the signatures was made"
-        return [plan for plan in plans if plan.startswith("SCAN petitions_signature")]
-
-    def test_finding_ip_hashes_due_reads_a_range_of_the_age_index(self) -> None:
-        petition = self.make_petition()
-        self.make_signature(petition, ip_hash="1111111111111111")
-        assert self.signature_scans(ip_hashes_drop_due) == []
 
 
 class TrendingReportTests(TautokoTestCase):

@@ -43,8 +43,7 @@ def ip_hashes_drop_due(*, now: dt.datetime | None = None) -> int:
     while True:
         # Look before taking the write lock: this runs every half minute, nearly always finds
         # nothing, and signers must not wait while it searches the signatures.
-        # Oldest first, in the order of the index on created_at: a range of it, not a scan.
-        ids = list(due.order_by("created_at", "id").values_list("id", flat=True)[:IP_HASH_BATCH])
+        ids = list(due.order_by("id").values_list("id", flat=True)[:IP_HASH_BATCH])
         if not ids:
             return total
         # Filtered again in the write: a row found a moment ago may have changed since.

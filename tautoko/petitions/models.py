@@ -697,9 +697,6 @@ class Signature(models.Model):
                 fields=["petition", "state", "confirmed_at"], name="signature_counted_idx"
             ),
             models.Index(fields=["petition", "ip_hash", "created_at"], name="signature_ip_idx"),
-            # The worker's periodic searches by age (IP hashes due to be dropped, the last
-            # hour's trends) read a range of it instead of scanning every signature.
-            models.Index(fields=["created_at"], name="signature_created_idx"),
         ]
 
     def __str__(self) -> str:
