@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 
 from django.db.models import Count
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.utils import timezone
 from tautoko.fraud.checks import RateLimits
 from tautoko.fraud.models import FraudSettings, Invalidation, TrendingAlert
 from tautoko.fraud.services import (
+    IP_HASH_DROP_SECONDS,
     Criteria,
     NothingToDo,
     fraud_housekeeping,
@@ -132,14 +134,26 @@ class IpRetentionTests(TautokoTestCase):
         # The rest of the row is untouched.
         assert old.email and old.state == Signature.State.PENDING
 
-    def test_the_worker_housekeeping_drops_them(self) -> None:
+    def test_the_worker_housekeeping_drops_them_once_an_hour(self) -> None:
         petition = self.make_petition()
         now = timezone.now()
-        self.make_signature(
-            petition, ip_hash="1111111111111111", created_at=now - dt.timedelta(days=40)
-        )
-        fraud_housekeeping(now=now)
-        assert not Signature.objects.filter(ip_hash__isnull=False).exists()
+        # Later than any schedule an earlier test may have set in this process.
+        clock = time.monotonic() + 30 * 86400
+
+        def kept_hashes(hours_later: float) -> int:
+            self.make_signature(
+                petition,
+                ip_hash=f"{hours_later:016}",
+                created_at=now - dt.timedelta(days=40),
+            )
+            fraud_housekeeping(now=now, clock=clock + hours_later * IP_HASH_DROP_SECONDS)
+            return Signature.objects.filter(ip_hash__isnull=False).count()
+
+        assert kept_hashes(0) == 0
+        # Its next round, half a minute later, does not search again...
+        assert kept_hashes(30 / 3600) == 1
+        # ...until the hour has passed.
+        assert kept_hashes(1) == 0
 
 
 class TrendingReportTests(TautokoTestCase):
