@@ -36,6 +36,19 @@ def _cache_cleared() -> None:
     caches_clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the default language, and leaves it so. A request through the
+    test client runs in the test's own thread, where LocaleMiddleware activates the
+    language it serves and nothing deactivates it: after a test that read a page in te reo
+    Māori, the next one read Māori where it expected English."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say so when the browser tests did not run: a skip is easy to miss among passes."""
     skipped_for_no_chromium = [
