@@ -98,9 +98,14 @@ class SignaturesCsvTests(DeliveryTestCase):
 
 
 def pdf_streams(pdf: bytes) -> list[bytes]:
-    """The PDF's content streams, inflated."""
+    """The PDF's content streams, inflated.
+
+    fpdf2 ends each stream's data with a bare newline before ``endstream``: a carriage
+    return there is the data's own last byte (about one compressed stream in 256 ends with
+    one), and taking it for part of the line ending cut the stream short.
+    """
     streams = []
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+    for match in re.finditer(rb"stream\r?\n(.*?)\nendstream", pdf, re.S):
         try:
             streams.append(zlib.decompress(match.group(1)))
         except zlib.error:
