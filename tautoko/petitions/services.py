@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -207,9 +206,10 @@ def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
         signature.id = ids[signature.receipt]
     instances_saved([signature for _, signature, _ in new])
     email_rows = []
+    key_position = value_position(OutboundEmail, "key")
     for item, signature, _ in new:
         row = list(item.email_values)
-        row[_email_key_position()] = emails.signature_email_key(signature.id, 1)
+        row[key_position] = emails.signature_email_key(signature.id, 1)
         email_rows.append(row)
     outcomes = []
     reminded: dict[int, Signature] = {}
@@ -241,12 +241,6 @@ def _signatures_write(items: list[_NewSignature]) -> list[SignOutcome]:
 
 def _flag_reasons(flags: Sequence[str]) -> str:
     return ",".join(dict.fromkeys(flags))[:200]
-
-
-@functools.cache
-def _email_key_position() -> int:
-    """Where the key stands in an outbox row's prepared values (worked out once)."""
-    return value_position(OutboundEmail, "key")
 
 
 def _signatures_existing(items: list[_NewSignature]) -> dict[tuple[int, str], Signature]:
