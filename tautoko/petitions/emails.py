@@ -34,9 +34,14 @@ def petition_path(name: str, slug: str, *args: str) -> str:
     return reverse(name, args=[slug, *args])
 
 
+def signature_email_key_prefix(signature_id: int | None) -> str:
+    """What the outbox keys of every email about a signature begin with."""
+    return f"signature:{signature_id}:"
+
+
 def signature_email_key(signature_id: int | None, sequence: int) -> str:
     """The outbox key of the ``sequence``-th email about a signature (one email per event)."""
-    return f"signature:{signature_id}:{sequence}"
+    return f"{signature_email_key_prefix(signature_id)}{sequence}"
 
 
 def _base_context(signature: Signature, *, petition_link: str | None = None) -> dict[str, str]:

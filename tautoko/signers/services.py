@@ -24,6 +24,7 @@ from tautoko.lib.email_address import email_canonical
 from tautoko.lib.group_commit import durably
 from tautoko.lib.tokens import token_digest, token_new
 from tautoko.outbox.models import OutboundEmail
+from tautoko.petitions.emails import signature_email_key_prefix
 from tautoko.petitions.models import Petition, Signature
 from tautoko.petitions.services import _tally_delta
 from tautoko.signers import emails
@@ -184,8 +185,7 @@ def _outbox_anonymise(prefixes: Iterable[str]) -> None:
 
 
 def _signature_outbox_prefixes(signature_ids: Iterable[int]) -> list[str]:
-    # The keys of petitions.emails: "signature:<id>:<sequence>".
-    return [f"signature:{signature_id}:" for signature_id in signature_ids]
+    return [signature_email_key_prefix(signature_id) for signature_id in signature_ids]
 
 
 def _signatures_anonymise(*, signature_ids: list[int], now: dt.datetime) -> int:
