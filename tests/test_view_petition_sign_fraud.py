@@ -184,6 +184,25 @@ class ProofOfWorkTests(FraudSigningTestCase):
             "bot@example.org": "no_challenge",
         }
 
+    def test_a_challenge_with_characters_we_never_issue_is_flagged_not_a_500(self) -> None:
+        issued = json.loads(base64.b64decode(self.page_challenge()))
+        emails = []
+        for n, (field, value) in enumerate(
+            [
+                ("signature", "é" * 64),
+                ("saltSignature", "\u00e9"),
+                ("salt", issued["salt"] + "\ud800"),  # a lone surrogate: no UTF-8 for it
+                ("challenge", "☃"),
+            ]
+        ):
+            forged = {**issued, "number": 1, field: value}
+            # ensure_ascii (the default) writes the characters as \u escapes, surrogates too.
+            encoded = base64.b64encode(json.dumps(forged).encode()).decode()
+            response = self.sign(f"odd{n}@example.org", pow=encoded, remote=f"198.51.100.{n + 1}")
+            assert response.status_code == 302, field
+            emails.append(f"odd{n}@example.org")
+        assert self.flags() == dict.fromkeys(emails, "pow_invalid")
+
     def test_without_javascript_signing_works_but_under_a_stricter_limit(self) -> None:
         # The page's challenge, unsolved (no JavaScript), sent after a human's minute.
         unsolved = challenge_new(

@@ -114,16 +114,16 @@ def pow_check(value: str, *, petition_id: int, now: float) -> PowResult:
         return PowResult(PowStatus.INVALID)
     if not isinstance(data, dict):
         return PowResult(PowStatus.INVALID)
-    challenge, signature, salt = data.get("challenge"), data.get("signature"), data.get("salt")
-    if not (isinstance(challenge, str) and isinstance(signature, str) and isinstance(salt, str)):
+    fields = [data.get(name) for name in ("challenge", "signature", "salt", "saltSignature")]
+    # Everything we issue is ASCII; anything else (JSON may carry any character, even a lone
+    # surrogate, which cannot be encoded) is not ours, and compare_digest refuses it.
+    if not all(isinstance(field, str) and field.isascii() for field in fields):
         return PowResult(PowStatus.INVALID)
+    challenge, signature, salt, salt_signature = fields
     expected = altcha.hmac_hex(ALGORITHM, challenge.encode(), pow_key())
     if data.get("algorithm") != ALGORITHM or not hmac.compare_digest(expected, signature):
         return PowResult(PowStatus.INVALID)
-    salt_signature = data.get("saltSignature")
-    if not isinstance(salt_signature, str) or not hmac.compare_digest(
-        _salt_signature(salt), salt_signature
-    ):
+    if not hmac.compare_digest(_salt_signature(salt), salt_signature):
         return PowResult(PowStatus.INVALID)
     params = altcha.extract_params_v1({"salt": salt})  # type: ignore[typeddict-item]
     try:
