@@ -22,7 +22,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import altcha
 from django.conf import settings
@@ -119,7 +119,7 @@ def pow_check(value: str, *, petition_id: int, now: float) -> PowResult:
     # surrogate, which cannot be encoded) is not ours, and compare_digest refuses it.
     if not all(isinstance(field, str) and field.isascii() for field in fields):
         return PowResult(PowStatus.INVALID)
-    challenge, signature, salt, salt_signature = fields
+    challenge, signature, salt, salt_signature = cast("list[str]", fields)
     expected = altcha.hmac_hex(ALGORITHM, challenge.encode(), pow_key())
     if data.get("algorithm") != ALGORITHM or not hmac.compare_digest(expected, signature):
         return PowResult(PowStatus.INVALID)
