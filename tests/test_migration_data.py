@@ -1,4 +1,5 @@
-"""The data migrations: goal events split into their own kinds, victories made successful.
+"""The data migrations: goal events split into their own kinds, victories made successful,
+broadcast emails keyed under their signatures.
 
 Each migration's functions run here against the real tables (through the app registry, as
 ``migrate`` runs them through its historical one), forwards and back.
@@ -13,6 +14,7 @@ from types import ModuleType
 from django.apps import apps
 
 from tautoko.organise.models import Victory
+from tautoko.outbox.models import Broadcast, OutboundEmail
 from tautoko.petitions.models import Petition, TimelineEvent
 from tests.base import TautokoTestCase
 
@@ -139,3 +141,48 @@ class VictoriesTests(TautokoTestCase):
         assert petition.state == Petition.State.CLOSED
         event = petition.events.get()
         assert (event.kind, event.data) == ("update", {"victory": True, "title": "Victory"})
+
+
+BROADCAST_KEYS = migration("outbox", "0003_broadcast_emails_keyed_by_recipient")
+
+
+class BroadcastEmailKeysTests(TautokoTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        for key, audience in (
+            ("update:abc", "petition-signers-opted-in"),
+            ("update:abc:2", "petition-signers-opted-in"),
+            ("other:1", "someone-else"),
+        ):
+            Broadcast.objects.create(key=key, audience=audience, template="petition-update")
+        for n, key in enumerate(
+            ["update:abc:7", "update:abc:12", "update:abc:2:7", "other:1:7", "signature:7:1"]
+        ):
+            OutboundEmail.objects.create(
+                key=key, code=f"code-{n}", to="x@example.org", template="petition-update"
+            )
+
+    def keys(self) -> list[str]:
+        return sorted(OutboundEmail.objects.values_list("key", flat=True))
+
+    def test_signers_broadcast_emails_move_under_their_signatures_prefix(self) -> None:
+        BROADCAST_KEYS.forwards(apps, None)
+        assert self.keys() == [
+            "other:1:7",  # not a signers' audience: left as it is
+            "signature:12:update:abc",
+            "signature:7:1",
+            "signature:7:update:abc",
+            "signature:7:update:abc:2",
+        ]
+
+    def test_it_goes_back_as_it_was(self) -> None:
+        before = self.keys()
+        BROADCAST_KEYS.forwards(apps, None)
+        BROADCAST_KEYS.backwards(apps, None)
+        assert self.keys() == before
+
+    def test_running_it_twice_changes_nothing_more(self) -> None:
+        BROADCAST_KEYS.forwards(apps, None)
+        once = self.keys()
+        BROADCAST_KEYS.forwards(apps, None)
+        assert self.keys() == once

@@ -10,6 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from tautoko.outbox.models import OutboundEmail
+from tautoko.outbox.services import broadcast_queue, broadcasts_fan_out
+from tautoko.petitions.audiences import SIGNERS_OPTED_IN
 from tautoko.petitions.models import Petition, Signature, Tally
 from tautoko.petitions.services import petition_recount, tally_total
 from tautoko.signers import services
@@ -145,6 +147,55 @@ class ErasureTests(SignersServiceTestCase):
             other.refresh_from_db()
             assert other.anonymised_at is None
             assert OutboundEmail.objects.get(key=f"signature:{other.id}:1").to == other.email
+
+    def test_updates_and_responses_to_the_signer_are_exported_then_forgotten(self) -> None:
+        petition = self.make_petition()
+        signer = self.make_signature(
+            petition, state=Signature.State.CONFIRMED, email="erase.me@example.org", notify=True
+        )
+        other = self.make_signature(
+            petition, state=Signature.State.CONFIRMED, email="stays@example.org", notify=True
+        )
+        sent = (("update:sent", "petition-update"), ("response:1", "petition-response"))
+        for key, template in sent:
+            broadcast_queue(
+                key=key,
+                audience=SIGNERS_OPTED_IN,
+                audience_args={"petition_id": petition.id},
+                template=template,
+                context={"petition_title": petition.title},
+            )
+        broadcasts_fan_out()
+        self.work_run()
+        # One more update, fanned out but not yet sent when the signer asks.
+        broadcast_queue(
+            key="update:queued",
+            audience=SIGNERS_OPTED_IN,
+            audience_args={"petition_id": petition.id},
+            template="petition-update",
+            context={"petition_title": petition.title},
+        )
+        broadcasts_fan_out()
+        link, _ = self.make_manage_link("erase.me@example.org")
+
+        exported = services.signer_export(link=link)["emails"]
+        assert sorted((e["template"], e["state"], e["to"]) for e in exported) == [
+            ("petition-response", "sent", "erase.me@example.org"),
+            ("petition-update", "queued", "erase.me@example.org"),
+            ("petition-update", "sent", "erase.me@example.org"),
+        ]
+
+        services.signer_erase(link=link)
+
+        mine = OutboundEmail.objects.filter(key__startswith=f"signature:{signer.id}:")
+        assert sorted(mine.values_list("template", "state", "to", "subject", "body_text")) == [
+            ("petition-response", "sent", "", "", ""),
+            ("petition-update", "sent", "", "", ""),
+        ]
+        # The other signer's three emails are untouched.
+        theirs = OutboundEmail.objects.filter(key__startswith=f"signature:{other.id}:")
+        assert sorted(theirs.values_list("to", flat=True)) == ["stays@example.org"] * 3
+        assert theirs.exclude(subject="").filter(state=OutboundEmail.State.SENT).count() == 2
 
     def test_an_email_still_queued_to_the_signer_is_never_sent(self) -> None:
         petition = self.make_petition()

@@ -15,6 +15,10 @@ from typing import Any
 class Recipient:
     id: int
     email: str
+    # What this person's email of a broadcast is keyed under in the outbox: the key is this
+    # followed by the broadcast's own key. An app that finds (or forgets) a person's emails
+    # by a key prefix gives that prefix here, so that broadcasts are found with the rest.
+    key_prefix: str
     # Merged into the broadcast's context for this person's email (name, unsubscribe link…).
     context: dict[str, Any] = dataclasses.field(default_factory=dict)
 

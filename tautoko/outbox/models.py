@@ -32,7 +32,7 @@ class OutboundEmail(models.Model):
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    key = models.CharField(max_length=120, unique=True)
+    key = models.CharField(max_length=160, unique=True)
     # Public reference for the development outbox's URLs.
     code = models.CharField(max_length=24, unique=True)
     to = models.EmailField(max_length=254)

@@ -252,7 +252,7 @@ def _broadcasts_fan_out(*, batch: int) -> int:
         OutboundEmail.objects.bulk_create(
             [
                 email_build(
-                    key=f"{broadcast.key}:{recipient.id}",
+                    key=f"{recipient.key_prefix}{broadcast.key}",
                     to=recipient.email,
                     template=broadcast.template,
                     context={**broadcast.context, **recipient.context},

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tautoko.outbox.audiences import Recipient
+from tautoko.petitions.emails import signature_email_key_prefix
 from tautoko.petitions.models import Signature
 from tautoko.signers.unsubscribe import unsubscribe_headers, unsubscribe_url
 
@@ -33,5 +34,11 @@ def signers_opted_in(args: dict[str, Any], after: int, limit: int) -> list[Recip
     for id_, email, name, receipt in rows:
         url = unsubscribe_url(receipt=receipt)
         context = {"name": name, "unsubscribe_url": url, "headers": unsubscribe_headers(url=url)}
-        recipients.append(Recipient(id=id_, email=email, context=context))
+        # Keyed with the signature's other emails, so that a signer's export, erasure and
+        # the retention job find updates and responses too (tautoko/signers).
+        recipients.append(
+            Recipient(
+                id=id_, email=email, context=context, key_prefix=signature_email_key_prefix(id_)
+            )
+        )
     return recipients
