@@ -157,6 +157,27 @@ class DashboardPageTests(DashboardTestCase):
         assert b'action="' + self.url("update-post", draft).encode() not in response.content
 
 
+class DashboardFlaggedTests(DashboardTestCase):
+    def test_shadow_flagged_signatures_leave_no_trace_in_the_figures(self) -> None:
+        self.client.force_login(self.organiser)
+        before = self.client.get(self.url("petition")).context
+        figures = ("count", "confirmed", "signatures_all", "confirmation_rate")
+        expected = {name: before[name] for name in figures}
+        assert expected == {
+            "count": 4,
+            "confirmed": 4,
+            "signatures_all": 5,
+            "confirmation_rate": 80,
+        }
+        for state in (Signature.State.CONFIRMED, Signature.State.PENDING):
+            self.make_signature(
+                self.petition, state=state, flagged=True, flag_reasons="rate_limit"
+            )
+        self.work_run()
+        after = self.client.get(self.url("petition")).context
+        assert {name: after[name] for name in figures} == expected
+
+
 class GoalTests(DashboardTestCase):
     def test_it_sets_the_goal_and_the_ladder_with_their_own_timeline_events(self) -> None:
         self.client.force_login(self.organiser)
@@ -228,6 +249,31 @@ class GoalTests(DashboardTestCase):
         self.petition.refresh_from_db()
         assert self.petition.goal == 10
         assert not self.petition.events.exists()
+
+    def test_a_new_goal_must_be_above_the_count(self) -> None:
+        # Four confirmed signatures: a goal of 4 or less would be "reached" at the next fold.
+        self.client.force_login(self.organiser)
+        for goal in ("4", "3", "1"):
+            response = self.client.post(self.url("goal"), {"goal": goal})
+            assert response.status_code == 400
+            assert response.context["goal_form"].errors["goal"] == [
+                "A new goal must be more than the 4 signatures the petition already has."
+            ]
+        self.petition.refresh_from_db()
+        assert self.petition.goal == 10
+        assert not self.petition.events.exists()
+        self.work_run()
+        assert not self.petition.events.filter(kind=TimelineEvent.Kind.GOAL_REACHED).exists()
+        assert self.client.post(self.url("goal"), {"goal": "5"}).status_code == 302
+
+    def test_a_goal_the_count_has_passed_may_stay_while_the_ladder_switches(self) -> None:
+        Petition.objects.filter(id=self.petition.id).update(goal=3)
+        self.client.force_login(self.organiser)
+        response = self.client.post(self.url("goal"), {"goal": "3", "ladder": "on"})
+        assert response.status_code == 302
+        self.petition.refresh_from_db()
+        assert (self.petition.goal, self.petition.goal_ladder) == (3, True)
+        assert [e.kind for e in self.petition.events.all()] == [TimelineEvent.Kind.LADDER_ON]
 
     def test_a_successful_petitions_goal_no_longer_changes(self) -> None:
         self.petition.declare_successful(by=self.organiser)

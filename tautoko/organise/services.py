@@ -35,6 +35,7 @@ from tautoko.petitions.services import (
     petition_ladder_set,
     signature_confirm,
     signature_create,
+    tally_total,
 )
 
 if TYPE_CHECKING:
@@ -49,6 +50,15 @@ UPDATE_TEMPLATE = "petition-update"
 
 class SlugTaken(Exception):
     """Someone took the slug between the form's check and the save."""
+
+
+class GoalNotAboveCount(Exception):
+    """A new goal at or below the signatures a petition already has: it would be "reached"
+    at the next count, on the public timeline, without anyone signing."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"the petition already has {count} signatures")
+        self.count = count
 
 
 def _closes_at(closes_on: dt.date) -> dt.datetime:
@@ -360,12 +370,16 @@ def petition_goal_change(
     *, petition: Petition, goal: int, ladder: bool, by: Any, now: dt.datetime | None = None
 ) -> None:
     """Set the goal and switch the ladder; each change that happens is on the timeline
-    (``goal_changed``, ``ladder_on`` / ``ladder_off``)."""
+    (``goal_changed``, ``ladder_on`` / ``ladder_off``). A new goal must be above the settled
+    count (``GoalNotAboveCount``); the goal already set may stay where the count passed it."""
     if petition.state not in GOAL_CHANGEABLE:
         raise IllegalTransition(f"cannot change the goal of a petition that is {petition.state}")
     now = now or timezone.now()
     with transaction.atomic():
         if goal != petition.goal:
+            count = tally_total(petition_id=petition.id)
+            if goal <= count:
+                raise GoalNotAboveCount(count)
             petition_goal_set(petition=petition, goal=goal, by=by, now=now)
         if ladder != petition.goal_ladder:
             petition_ladder_set(petition=petition, ladder=ladder, by=by, now=now)

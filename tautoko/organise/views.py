@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -64,6 +65,9 @@ MESSAGE_NOT_RUNNING = gettext_noop(
     "That is only possible once the petition is open; this petition is %(state)s."
 )
 MESSAGE_GOAL_SAVED = gettext_noop("Goal saved.")
+ERROR_GOAL_NOT_ABOVE_COUNT = gettext_noop(
+    "A new goal must be more than the %(count)s signatures the petition already has."
+)
 MESSAGE_GOAL_FIXED = gettext_noop("The goal can no longer change: this petition is %(state)s.")
 MESSAGE_UPDATE_POSTED = gettext_noop(
     "Update posted. It is on the petition page, and on its way to the signers who asked for news."
@@ -360,6 +364,9 @@ def petition_goal(request: HttpRequest, slug: str) -> HttpResponse:
             ladder=form.cleaned_data["ladder"],
             by=request.user,
         )
+    except services.GoalNotAboveCount as error:
+        form.add_error("goal", _(ERROR_GOAL_NOT_ABOVE_COUNT) % {"count": intcomma(error.count)})
+        return _render_dashboard(request, petition, status=400, goal_form=form)
     except IllegalTransition:
         if petition.state in services.RUNNING:
             messages.error(request, _(MESSAGE_GOAL_FIXED) % {"state": petition.get_state_display()})
