@@ -243,8 +243,12 @@ def projection(
 
 
 def confirmation_rate(*, petition: Petition) -> tuple[int, int, int | None]:
-    """(confirmed, all signatures, percentage confirmed or None when nobody signed)."""
-    figures = Signature.objects.filter(petition=petition).aggregate(
+    """(confirmed, all signatures, percentage confirmed or None when nobody signed).
+
+    Shadow-flagged signatures are in neither figure: the confirmed ones then equal the count
+    beside them, and an organiser cannot tell a flagged signature from any other
+    (tautoko/fraud)."""
+    figures = Signature.objects.filter(petition=petition, flagged=False).aggregate(
         all=Count("id"), confirmed=Count("id", filter=Q(state=Signature.State.CONFIRMED))
     )
     everyone, confirmed = figures["all"], figures["confirmed"]
