@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import zlib
@@ -142,6 +143,14 @@ class DeliveryPdfTests(DeliveryTestCase):
         assert "Te Tai Tokerau" in text
         assert "Australia" in text
         assert "Closed: delivered" in text
+
+    def test_the_opening_and_closing_dates_are_the_sites_local_days(self) -> None:
+        # 12:40 on 11 November 2015 in New Zealand (NZDT) is still 10 November in UTC.
+        opened = dt.datetime(2015, 11, 10, 23, 40, tzinfo=dt.UTC)
+        closed = dt.datetime(2015, 11, 30, 11, 30, tzinfo=dt.UTC)  # 1 December, 00:30 NZDT
+        Petition.objects.filter(id=self.petition.id).update(opened_at=opened, closed_at=closed)
+        response = self.client.get(reverse("organise:delivery-pdf", args=[self.petition.slug]))
+        assert "Opened 11 November 2015; closed 01 December 2015." in pdf_text(response.content)
 
     def test_the_pdf_is_in_english_for_an_organiser_who_reads_te_reo_maori(self) -> None:
         self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "mi"

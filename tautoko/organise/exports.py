@@ -153,8 +153,11 @@ def _delivery_pack_pdf(*, petition: Petition) -> bytes:
     pdf.ln(4)
     pdf.set_font("DejaVu", size=14)
     count = figures["count"]
-    opened = petition.opened_at.strftime("%d %B %Y") if petition.opened_at else "—"
-    closed = petition.closed_at.strftime("%d %B %Y") if petition.closed_at else "still open"
+    # Dates where the site is, as on the timeline below (the times are stored in UTC).
+    opened = f"{timezone.localtime(petition.opened_at):%d %B %Y}" if petition.opened_at else "—"
+    closed = (
+        f"{timezone.localtime(petition.closed_at):%d %B %Y}" if petition.closed_at else "still open"
+    )
     pdf.multi_cell(0, 8, f"{count:,} confirmed signatures", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", size=10)
     pdf.multi_cell(0, 5, f"Opened {opened}; closed {closed}.", new_x="LMARGIN", new_y="NEXT")
