@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
@@ -96,6 +99,22 @@ class InvalidateTests(InvalidatePageTestCase):
         assert tally_total(petition_id=self.petition.id) == 1
         page = self.client.get(response["Location"])
         assert "data-invalidated>4<" in page.content.decode()
+
+    def test_the_time_range_is_read_in_utc_as_its_labels_say(self) -> None:
+        # The site is in New Zealand (UTC+13 in summer): read there, 09:00 would be 20:00 UTC
+        # the day before, and the range would take the wrong signatures.
+        at = dt.datetime(2026, 1, 15, 9, 30, tzinfo=dt.UTC)
+        Signature.objects.filter(email__endswith="@bot.example").update(created_at=at)
+        self.login()
+
+        def preview(start: str, end: str) -> str:
+            form = {**self.form, "created_from": start, "created_to": end, "preview": "1"}
+            response = self.client.post(self.url, form)
+            assert response.status_code == 200
+            return re.search(r'data-preview="(\d+)"', response.content.decode()).group(1)  # type: ignore[union-attr]
+
+        assert preview("2026-01-15 09:00", "2026-01-15 10:00") == "4"
+        assert preview("2026-01-14 20:00", "2026-01-14 21:00") == "0"
 
     def test_invalid_input_is_refused_with_the_reasons(self) -> None:
         self.login()

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tautoko.fraud.services import Criteria
@@ -13,6 +15,14 @@ ERROR_NO_CRITERION = _(
 )
 ERROR_REASON_REQUIRED = _("Say why: the reason is kept with the record.")
 ERROR_RANGE = _("The end of the time range must come after its start.")
+
+
+class UTCDateTimeField(forms.DateTimeField):
+    """A date and time read as UTC, as its label says, not in the site's time zone."""
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        with timezone.override(dt.UTC):
+            return super().to_python(value)
 
 
 class InvalidationForm(forms.Form):
@@ -26,8 +36,8 @@ class InvalidationForm(forms.Form):
     domain = forms.CharField(label=_("Email domain"), required=False, max_length=254)
     email = forms.EmailField(label=_("Email address"), required=False, max_length=254)
     electorate = forms.CharField(label=_("Electorate"), required=False, max_length=64)
-    created_from = forms.DateTimeField(label=_("Signed from (UTC)"), required=False)
-    created_to = forms.DateTimeField(label=_("Signed before (UTC)"), required=False)
+    created_from = UTCDateTimeField(label=_("Signed from (UTC)"), required=False)
+    created_to = UTCDateTimeField(label=_("Signed before (UTC)"), required=False)
     reason = forms.CharField(
         label=_("Why"),
         max_length=2000,
