@@ -170,9 +170,7 @@ class DashboardFlaggedTests(DashboardTestCase):
             "confirmation_rate": 80,
         }
         for state in (Signature.State.CONFIRMED, Signature.State.PENDING):
-            self.make_signature(
-                self.petition, state=state, flagged=True, flag_reasons="rate_limit"
-            )
+            self.make_signature(self.petition, state=state, flagged=True, flag_reasons="rate_limit")
         self.work_run()
         after = self.client.get(self.url("petition")).context
         assert {name: after[name] for name in figures} == expected
