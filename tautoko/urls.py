@@ -25,4 +25,8 @@ urlpatterns = [
     path("", include("tautoko.petitions.urls")),
 ]
 
+# Each reads a request body that cannot be parsed as empty: Django's own would read it again.
+handler400 = "tautoko.core.views.bad_request"
+handler403 = "tautoko.core.views.permission_denied"
 handler404 = "tautoko.core.views.page_not_found"
+handler500 = "tautoko.core.views.server_error"

@@ -120,6 +120,7 @@ class PublicEndpointFuzzTests(TautokoTestCase):
                     "application/json",
                     "text/plain; charset=utf-16",
                     "application/x-www-form-urlencoded; charset=bogus",
+                    "application/x-www-form-urlencoded; charset=latin-1",
                 ]
             ),
             headers=st.fixed_dictionaries(
@@ -242,6 +243,32 @@ class MalformedBodyTests(TautokoTestCase):
                     "POST", path, data=b"\x00", content_type="multipart/form-data"
                 )
                 assert response.status_code == 400
+
+    def test_a_form_in_another_charset_is_a_400_with_every_header_on_every_url(self) -> None:
+        # Found in review: Django refuses a urlencoded form that is not UTF-8 with BadRequest,
+        # and its 400 page read the body again for a CSRF token: a bare 500, no headers.
+        petition = self.make_petition()
+        client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+        client.get("/")
+        paths = [
+            reverse("petitions:sign", args=[petition.slug]),
+            reverse("petitions:detail", args=[petition.slug]),
+            reverse("signers:request"),
+            reverse("set_language"),
+            "/no/such/page/here",
+        ]
+        for charset in ("latin-1", "iso-8859-1", "windows-1252"):
+            for path in paths:
+                with self.subTest(path=path, charset=charset):
+                    response = client.generic(
+                        "POST",
+                        path,
+                        data="name=Zoë".encode(charset),
+                        content_type=f"application/x-www-form-urlencoded; charset={charset}",
+                    )
+                    assert response.status_code == 400
+                    assert "Content-Security-Policy" in response.headers
+                    assert response.headers["X-Content-Type-Options"] == "nosniff"
 
     def test_an_unknown_url_still_answers_404_to_a_well_formed_post(self) -> None:
         response = Client(enforce_csrf_checks=True).post("/no/such/page/here", {"a": "b"})
