@@ -17,7 +17,12 @@ from tautoko.organise.forms import (
     closes_on_default,
     closes_on_latest,
 )
-from tautoko.organise.slugs import RESERVED_SLUGS, slug_suggest
+from tautoko.organise.slugs import (
+    RESERVED_SLUGS,
+    SLUG_MAX_LENGTH,
+    decision_maker_slug_suggest,
+    slug_suggest,
+)
 from tautoko.petitions.models import DecisionMaker, Petition, TimelineEvent
 from tests.base import TautokoTestCase
 
@@ -223,6 +228,30 @@ class SlugSuggestTests(OrganiseTestCase):
     def test_it_adds_a_number_when_the_title_slug_is_taken(self) -> None:
         self.make_petition(slug="save-the-kaka")
         assert slug_suggest("Save the kākā!") == "save-the-kaka-2"
+
+    def test_a_long_title_gets_a_free_slug_however_often_it_is_used(self) -> None:
+        title = "Restore the night bus service between Petone and Wellington central city now"
+        slugs = []
+        for _ in range(4):
+            slug = slug_suggest(title)
+            self.make_petition(slug=slug, title=title)
+            slugs.append(slug)
+        assert len(set(slugs)) == 4
+        assert all(len(slug) <= SLUG_MAX_LENGTH for slug in slugs)
+        assert slugs[1:] == [
+            "restore-the-night-bus-service-between-petone-and-wellingto-2",
+            "restore-the-night-bus-service-between-petone-and-wellingto-3",
+            "restore-the-night-bus-service-between-petone-and-wellingto-4",
+        ]
+
+    def test_a_long_proposed_decision_makers_name_gets_a_free_slug_too(self) -> None:
+        name = "Minister for Greater Wellington Regional Transport Infrastructure and Planning"
+        slugs = []
+        for _ in range(3):
+            slug = decision_maker_slug_suggest(name)
+            DecisionMaker.objects.create(slug=slug, name=name)
+            slugs.append(slug)
+        assert len(set(slugs)) == 3
 
     def test_it_never_suggests_a_reserved_word(self) -> None:
         assert slug_suggest("Admin") not in RESERVED_SLUGS

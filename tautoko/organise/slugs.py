@@ -58,7 +58,7 @@ def slug_suggest(title: str, *, exclude_id: int | None = None) -> str:
     base = slugify(title)[:SLUG_MAX_LENGTH].strip("-") or "our-petition"
     if slug_is_reserved(base):
         base = f"{base}-petition"
-    taken = Petition.objects.filter(slug__startswith=base)
+    taken = Petition.objects.filter(slug__startswith=_stem(base))
     if exclude_id is not None:
         taken = taken.exclude(id=exclude_id)
     return _free(base, set(taken.values_list("slug", flat=True)))
@@ -67,10 +67,20 @@ def slug_suggest(title: str, *, exclude_id: int | None = None) -> str:
 def decision_maker_slug_suggest(name: str, *, exclude_id: int | None = None) -> str:
     """A free slug for a proposed decision maker (its page's address once it is listed)."""
     base = slugify(name)[:SLUG_MAX_LENGTH].strip("-") or "decision-maker"
-    taken = DecisionMaker.objects.filter(slug__startswith=base)
+    taken = DecisionMaker.objects.filter(slug__startswith=_stem(base))
     if exclude_id is not None:
         taken = taken.exclude(id=exclude_id)
     return _free(base, set(taken.values_list("slug", flat=True)))
+
+
+# The longest number _free() adds: room for it is cut from a long base.
+_SUFFIX_ROOM = len("-99999")
+
+
+def _stem(base: str) -> str:
+    """What every candidate for ``base`` begins with: a base at the length limit loses its
+    end to the number (``…-wellington``, ``…-wellingto-2``), so look for the shorter start."""
+    return base[: SLUG_MAX_LENGTH - _SUFFIX_ROOM]
 
 
 def _free(base: str, used: set[str]) -> str:
