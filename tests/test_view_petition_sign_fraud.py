@@ -184,7 +184,7 @@ class ProofOfWorkTests(FraudSigningTestCase):
             "bot@example.org": "no_challenge",
         }
 
-    def test_a_challenge_with_characters_we_never_issue_is_flagged_not_a_500(self) -> None:
+    def test_a_challenge_unlike_any_we_issue_is_flagged_not_a_500(self) -> None:
         issued = json.loads(base64.b64decode(self.page_challenge()))
         emails = []
         for n, (field, value) in enumerate(
@@ -201,6 +201,11 @@ class ProofOfWorkTests(FraudSigningTestCase):
             response = self.sign(f"odd{n}@example.org", pow=encoded, remote=f"198.51.100.{n + 1}")
             assert response.status_code == 302, field
             emails.append(f"odd{n}@example.org")
+        # JSON nested deeper than Python's parser recurses, well under the field's limit.
+        nested = base64.b64encode(b"[" * 1100).decode()
+        response = self.sign("nested@example.org", pow=nested, remote="198.51.100.9")
+        assert response.status_code == 302
+        emails.append("nested@example.org")
         assert self.flags() == dict.fromkeys(emails, "pow_invalid")
 
     def test_without_javascript_signing_works_but_under_a_stricter_limit(self) -> None:

@@ -110,7 +110,7 @@ def pow_check(value: str, *, petition_id: int, now: float) -> PowResult:
         return PowResult(PowStatus.MISSING)
     try:
         data = json.loads(base64.b64decode(value, validate=True))
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):  # RecursionError: "[[[[…" nested
         return PowResult(PowStatus.INVALID)
     if not isinstance(data, dict):
         return PowResult(PowStatus.INVALID)
