@@ -40,6 +40,16 @@ class ClientIpTests(SimpleTestCase):
             assert client_ip(self.request("10.0.0.1")) == "10.0.0.1"
             assert client_ip(self.request("10.0.0.1", "not-an-ip")) == "10.0.0.1"
 
+    def test_ipv4_mapped_addresses_are_their_ipv4_addresses(self) -> None:
+        # An IPv6 socket (or proxy) writes IPv4 clients as ::ffff:a.b.c.d; as IPv6 they all
+        # fall in ::/64, so every IPv4 signer would share one hash and one rate limit.
+        assert client_ip(self.request("::ffff:203.0.113.9")) == "203.0.113.9"
+        with tautoko_settings(TRUSTED_PROXIES=1):
+            assert client_ip(self.request("10.0.0.1", "::ffff:198.51.100.7")) == "198.51.100.7"
+        assert ip_hash("::ffff:203.0.113.9") == ip_hash("203.0.113.9")
+        assert ip_hash("::ffff:203.0.113.9") != ip_hash("::ffff:198.51.100.7")
+        assert client_ip(self.request("2001:db8::1")) == "2001:db8::1"
+
 
 class IpHashTests(SimpleTestCase):
     def test_it_is_a_truncated_keyed_hash_that_does_not_contain_the_address(self) -> None:
