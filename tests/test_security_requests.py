@@ -94,6 +94,31 @@ class NoStateChangeOnGetTests(TautokoTestCase):
         assert signature.state == Signature.State.PENDING
 
 
+class HeadTests(TautokoTestCase):
+    @override_settings(DEMO=True)
+    def test_every_route_that_answers_get_answers_head_alike_and_changes_no_row(self) -> None:
+        # Load balancers and link checkers ask with HEAD: a 405 there reads as "down".
+        values = world_build(self)
+        anonymous, staff = Client(), staff_client(self.moderator)
+        walked = routes(route_filler(values))
+        self.moderator.is_superuser = True
+        self.moderator.save(update_fields=["is_superuser"])
+        answered = []
+        for client in (anonymous, staff):
+            for route in walked:
+                got = client.get(route.path)
+                before = database_snapshot(sessions=False)
+                head = client.head(route.path)
+                assert database_snapshot(sessions=False) == before, route.path
+                assert head.status_code == got.status_code, route.path
+                assert head.content == b"", route.path
+                if got.status_code == 200:
+                    assert head["Content-Type"] == got["Content-Type"], route.path
+                    answered.append(route.path)
+        assert len(answered) >= 15
+        assert Client().head("/no/such/page/here").status_code == 404
+
+
 class TokenTests(TautokoTestCase):
     def test_confirmation_tokens_carry_256_bits_and_public_codes_at_least_128(self) -> None:
         tokens = {token_new()[0] for _ in range(1000)}

@@ -23,7 +23,7 @@ def _next_path(request: HttpRequest) -> str:
     return "/moderate/"
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def staff_verify(request: HttpRequest) -> HttpResponse:
     """Staff enter the code from their authenticator app once per session.
 

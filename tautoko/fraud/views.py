@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tautoko.accounts.models import User
 from tautoko.accounts.staff import staff_required
@@ -29,7 +29,7 @@ MESSAGE_ALREADY_CANCELLED = gettext_noop("This invalidation was already cancelle
 invalidator_required = staff_required(PERMISSION_INVALIDATE)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @invalidator_required
 def invalidate(request: HttpRequest) -> HttpResponse:
     """GET: the form. POST with "preview": the dry run (nothing changes). POST with "apply":
@@ -51,14 +51,14 @@ def invalidate(request: HttpRequest) -> HttpResponse:
     return render(request, "fraud/invalidate.html", context)
 
 
-@require_GET
+@require_safe
 @invalidator_required
 def invalidations(request: HttpRequest) -> HttpResponse:
     records = Invalidation.objects.select_related("created_by", "cancelled_by", "petition")[:200]
     return render(request, "fraud/invalidations.html", {"invalidations": records})
 
 
-@require_GET
+@require_safe
 @invalidator_required
 def invalidation(request: HttpRequest, code: str) -> HttpResponse:
     record = get_object_or_404(

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from tautoko.accounts.staff import staff_required
 from tautoko.moderation import services
@@ -68,7 +68,7 @@ def _petition_or_404(slug: str) -> Petition:
     )
 
 
-@require_GET
+@require_safe
 @moderator_required
 def queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -129,7 +129,7 @@ def _render_review(
     return render(request, "moderation/review.html", context, status=status)
 
 
-@require_GET
+@require_safe
 @moderator_required
 def review(request: HttpRequest, slug: str) -> HttpResponse:
     return _render_review(request, _petition_or_404(slug))

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tautoko.fraud import checks as fraud_checks
 from tautoko.organise import services
@@ -92,7 +92,7 @@ def _not_sponsoring(request: HttpRequest, petition: Petition) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def sponsor_page(request: HttpRequest, token: str) -> HttpResponse:
     """The draft's text and the sign form, while the petition gathers sponsors."""
     petition = _linked_petition_or_404(token)
@@ -128,7 +128,7 @@ def sponsor_sign(request: HttpRequest, token: str) -> HttpResponse:
     return redirect(target if outcome.created else f"{target}?again=1")
 
 
-@require_GET
+@require_safe
 def sponsor_signed(request: HttpRequest, token: str) -> HttpResponse:
     """ "Check your email", or "you already sponsored it — we sent your link again"."""
     petition = _linked_petition_or_404(token)
@@ -162,7 +162,7 @@ def _link_problem(request: HttpRequest, error: Exception) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def sponsor_confirm(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a Confirm button; only the POST confirms, because mail scanners open links."""
     try:
@@ -202,7 +202,7 @@ def sponsor_confirm(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def sponsor_thanks(request: HttpRequest, receipt: str) -> HttpResponse:
     """A confirmed sponsor's page: how the sponsors are going, then the public thanks page."""
     signature = get_object_or_404(

@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tautoko.lib.markdown import markdown_render
 from tautoko.moderation.services import moderation_is_slow
@@ -84,7 +84,7 @@ def _own_petition_or_404(request: HttpRequest, slug: str) -> Petition:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     sponsors = Count(
@@ -120,7 +120,7 @@ def _render_form(
     return render(request, "organise/edit.html", context, status=status)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def petition_new(request: HttpRequest) -> HttpResponse:
     form = PetitionForm(request.POST if request.method == "POST" else None)
@@ -138,11 +138,11 @@ def petition_new(request: HttpRequest) -> HttpResponse:
     return _render_form(request, form)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def petition_edit(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _own_petition_or_404(request, slug)
-    if petition.state in Petition.EDITABLE and request.method == "GET":
+    if petition.state in Petition.EDITABLE and request.method in ("GET", "HEAD"):
         # Once open, only the text changes, as a new version: that has a page of its own.
         return redirect("organise:revise", slug=petition.slug)
     if petition.state != Petition.State.DRAFT:
@@ -210,7 +210,7 @@ def petition_edit_preview(request: HttpRequest, slug: str) -> HttpResponse:
     return _live_preview(request, draft=petition)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def petition_revise(request: HttpRequest, slug: str) -> HttpResponse:
     """Change an open petition's text: each change is a new version, with a public note."""
@@ -219,7 +219,7 @@ def petition_revise(request: HttpRequest, slug: str) -> HttpResponse:
         if petition.state == Petition.State.DRAFT:
             return redirect("organise:edit", slug=petition.slug)
         return _not_revisable(request, petition)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         form = RevisionForm(initial=RevisionForm.initial_for(petition))
         return render(request, "organise/revise.html", {"form": form, "petition": petition})
     form = RevisionForm(request.POST)
@@ -244,7 +244,7 @@ def _not_revisable(request: HttpRequest, petition: Petition) -> HttpResponse:
     return redirect("organise:preview", slug=petition.slug)
 
 
-@require_GET
+@require_safe
 @login_required
 def petition_preview(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _own_petition_or_404(request, slug)
@@ -344,7 +344,7 @@ def _not_running(request: HttpRequest, petition: Petition) -> HttpResponse:
     return redirect("organise:petition", slug=petition.slug)
 
 
-@require_GET
+@require_safe
 @login_required
 def petition_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     return _render_dashboard(request, _own_petition_or_404(request, slug))
@@ -435,7 +435,7 @@ def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @login_required
 def delivery_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _own_petition_or_404(request, slug)
@@ -445,7 +445,7 @@ def delivery_pdf(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @login_required
 def signatures_csv(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _own_petition_or_404(request, slug)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tautoko.fraud import checks as fraud_checks
 from tautoko.lib.csrf import csrf_token
@@ -91,7 +91,7 @@ def _growth_24h(petition_ids: list[int], *, now: dt.datetime) -> dict[int, int]:
     return {row["petition_id"]: row["n"] for row in rows}
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     petitions = list(Petition.objects.signable(now=now).select_related("decision_maker")[:500])
@@ -233,7 +233,7 @@ def _petition_page_template(request: HttpRequest, petition: Petition) -> str:
 
 
 @hot_path
-@require_GET
+@require_safe
 def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _petition_or_404(slug)
     page = _petition_page_template(request, petition)
@@ -259,7 +259,7 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def petition_history(request: HttpRequest, slug: str) -> HttpResponse:
     """Every version of the petition's text, newest first, each with what changed."""
     petition = _petition_or_404(slug)
@@ -296,7 +296,7 @@ def petition_sign(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @hot_path
-@require_GET
+@require_safe
 def petition_signed(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _petition_or_404(slug)
     return render(
@@ -321,7 +321,7 @@ def _link_problem(request: HttpRequest, petition: Petition, error: Exception) ->
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signature_confirm(request: HttpRequest, slug: str, token: str) -> HttpResponse:
     """GET shows a Confirm button; only the POST confirms, because mail scanners open links."""
     petition = _petition_or_404(slug)
@@ -351,7 +351,7 @@ def signature_confirm(request: HttpRequest, slug: str, token: str) -> HttpRespon
     return response
 
 
-@require_GET
+@require_safe
 def signature_thanks(request: HttpRequest, slug: str, receipt: str) -> HttpResponse:
     signature = get_object_or_404(
         Signature.objects.select_related("petition"),
@@ -374,7 +374,7 @@ def signature_thanks(request: HttpRequest, slug: str, receipt: str) -> HttpRespo
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def signature_resend(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _petition_or_404(slug)
     # Not `request.POST or None`: an empty POST must still be a bound form that shows errors.
@@ -395,7 +395,7 @@ def signature_resend(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @hot_path
-@require_GET
+@require_safe
 def petition_count_json(request: HttpRequest, slug: str) -> JsonResponse:
     petition = _petition_or_404(slug)
     response = JsonResponse(

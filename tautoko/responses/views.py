@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from tautoko.accounts.staff import staff_required
 from tautoko.moderation.models import PERMISSION_MODERATE
@@ -44,7 +44,7 @@ responses_staff_required = staff_required(PERMISSION_MODERATE)
 # --- Public -----------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def decision_maker(request: HttpRequest, slug: str) -> HttpResponse:
     # A proposed decision maker has no page until a moderator lists it.
     maker = get_object_or_404(DecisionMaker.objects.listed(), slug=slug)
@@ -93,7 +93,7 @@ def _petition_or_404(slug: str) -> Petition:
     return get_object_or_404(Petition.objects.visible().select_related("decision_maker"), slug=slug)
 
 
-@require_GET
+@require_safe
 @responses_staff_required
 def staff_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
@@ -141,7 +141,7 @@ def _render_staff_petition(
     return render(request, "responses/staff_petition.html", context, status=status)
 
 
-@require_GET
+@require_safe
 @responses_staff_required
 def staff_petition(request: HttpRequest, slug: str) -> HttpResponse:
     return _render_staff_petition(request, _petition_or_404(slug))

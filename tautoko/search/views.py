@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from tautoko.petitions.counts import counts_current
 from tautoko.search.forms import SearchForm
@@ -16,7 +16,7 @@ from tautoko.search.services import STATE_CHOICES, Search, petitions_search
 LISTS = [(state, label) for state, label in STATE_CHOICES if state != "awaiting"]
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     lists = [(state, label, "?" + urlencode({"state": state})) for state, label in LISTS]

@@ -11,7 +11,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from tautoko.petitions.models import Signature
 from tautoko.signers import services
@@ -30,7 +30,7 @@ MESSAGE_ERASED = gettext_noop(
 )
 
 
-@require_GET
+@require_safe
 def privacy_notice(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -44,7 +44,7 @@ def privacy_notice(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def manage_request(request: HttpRequest) -> HttpResponse:
     # Not `request.POST or None`: an empty POST must still be a bound form that shows errors.
     form = ManageLinkRequestForm(request.POST if request.method == "POST" else None)
@@ -58,7 +58,7 @@ def manage_request(request: HttpRequest) -> HttpResponse:
     return render(request, "signers/request.html", {"form": form})
 
 
-@require_GET
+@require_safe
 def manage_sent(request: HttpRequest) -> HttpResponse:
     return render(request, "signers/sent.html")
 
@@ -110,7 +110,7 @@ def _render_manage(
     return _private(render(request, "signers/manage.html", context, status=status))
 
 
-@require_GET
+@require_safe
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     """Lists the address's signatures. Only reads: mail scanners open links."""
     try:
@@ -148,12 +148,12 @@ def signer_erase(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("signers:erased")
 
 
-@require_GET
+@require_safe
 def signer_erased(request: HttpRequest) -> HttpResponse:
     return render(request, "signers/erased.html", {"message": _(MESSAGE_ERASED)})
 
 
-@require_GET
+@require_safe
 def signer_export(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = services.manage_link_for_token(token=token)
@@ -173,7 +173,7 @@ MESSAGE_UNSUBSCRIBED = gettext_noop(
 # URL is exempt: the signed token in the path is what authorises the change, and all the
 # change can do is stop emails.
 @csrf_exempt
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def updates_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button (mail scanners follow links); POST stops this petition's updates."""
     try:
