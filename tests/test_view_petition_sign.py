@@ -293,6 +293,23 @@ class PetitionSignTests(TautokoTestCase):
         assert signature.emails_sent == limit
         assert OutboundEmail.objects.filter(to="jdoe@gmail.com").count() == limit
 
+    def test_once_no_email_goes_the_page_does_not_say_one_went(self) -> None:
+        limit = settings.TAUTOKO["MAX_EMAILS_PER_SIGNATURE"]
+        locations = [self.sign(email="jdoe@gmail.com")["Location"] for _ in range(limit + 1)]
+        assert locations[0] == self.signed_url
+        assert locations[1:limit] == [f"{self.signed_url}?again=1"] * (limit - 1)
+        assert locations[limit] == f"{self.signed_url}?again=1&unsent=1"
+        page = self.client.get(locations[limit]).content.decode()
+        assert "You already signed" in page
+        assert "We have not emailed it again" in page
+        assert "we sent your link again" not in page and "We have emailed you" not in page
+
+    def test_a_withdrawn_signer_signing_again_is_not_told_an_email_went(self) -> None:
+        self.make_signature(self.petition, state=Signature.State.WITHDRAWN, email="jdoe@gmail.com")
+        response = self.sign(email="jdoe@gmail.com")
+        assert response["Location"] == f"{self.signed_url}?again=1&unsent=1"
+        assert not OutboundEmail.objects.exists()
+
     def test_signing_again_after_confirming_says_it_already_counts(self) -> None:
         signature = self.make_signature(
             self.petition, state=Signature.State.CONFIRMED, email="jdoe@gmail.com"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -201,6 +202,18 @@ class SponsorSignTests(SponsorPageTestCase):
         assert OutboundEmail.objects.filter(template="confirm-sponsor").count() == 2
         page = self.client.get(response["Location"]).content.decode()
         assert "You already sponsored it — we sent your link again" in page
+
+    def test_once_no_email_goes_the_page_does_not_say_one_went(self) -> None:
+        limit = settings.TAUTOKO["MAX_EMAILS_PER_SIGNATURE"]
+        for _ in range(limit):
+            self.client.post(self.sign_url, self.sign_form(self.petition))
+        response = self.client.post(self.sign_url, self.sign_form(self.petition))
+        signed = self.sponsor_url(self.petition, "signed")
+        assert response["Location"] == signed + "?again=1&unsent=1"
+        assert OutboundEmail.objects.filter(template="confirm-sponsor").count() == limit
+        page = self.client.get(response["Location"]).content.decode()
+        assert "You already sponsored it" in page and "We have not emailed it again" in page
+        assert "we sent your link again" not in page
 
     def test_signing_again_after_confirming_says_it_already_counts(self) -> None:
         sponsor = self.make_sponsor(self.petition, email="aroha@example.org")

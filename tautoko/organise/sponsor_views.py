@@ -125,7 +125,7 @@ def sponsor_sign(request: HttpRequest, token: str) -> HttpResponse:
         # It got its last sponsor while this form was being filled in.
         return _not_sponsoring(request, petition)
     target = reverse("sponsors:signed", args=[token])
-    return redirect(target if outcome.created else f"{target}?again=1")
+    return redirect(target + outcome.page_query)
 
 
 @require_safe
@@ -136,7 +136,12 @@ def sponsor_signed(request: HttpRequest, token: str) -> HttpResponse:
         render(
             request,
             "organise/sponsor_signed.html",
-            {"petition": petition, "token": token, "again": "again" in request.GET},
+            {
+                "petition": petition,
+                "token": token,
+                "again": "again" in request.GET,
+                "unsent": "unsent" in request.GET,
+            },
         )
     )
 

@@ -63,6 +63,14 @@ class SignOutcome:
     created: bool
     emailed: bool
 
+    @property
+    def page_query(self) -> str:
+        """What tells the "check your email" page about a repeat, and whether an email went
+        (none does once a signature has had its emails, nor for a withdrawn one)."""
+        if self.created:
+            return ""
+        return "?again=1" if self.emailed else "?again=1&unsent=1"
+
 
 def _token_fresh(*, now: dt.datetime) -> tuple[str, str, dt.datetime]:
     token, digest = token_new()

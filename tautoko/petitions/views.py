@@ -292,7 +292,7 @@ def petition_sign(request: HttpRequest, slug: str) -> HttpResponse:
     )
     target = emails.petition_path("petitions:signed", petition.slug)
     # A path already: redirect() would first try it as a URL name, and fail, every time.
-    return HttpResponseRedirect(target if outcome.created else f"{target}?again=1")
+    return HttpResponseRedirect(target + outcome.page_query)
 
 
 @hot_path
@@ -302,7 +302,12 @@ def petition_signed(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "petitions/signed.html",
-        {"petition": petition, "again": "again" in request.GET, "resent": "resent" in request.GET},
+        {
+            "petition": petition,
+            "again": "again" in request.GET,
+            "unsent": "unsent" in request.GET,
+            "resent": "resent" in request.GET,
+        },
     )
 
 
