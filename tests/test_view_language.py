@@ -284,6 +284,35 @@ class LanguageTests(TautokoTestCase):
         assert "Hainatia tēnei petihana" in maori
         assert 'lang="mi"' in maori
 
+    def test_switching_language_keeps_the_share_links_source(self) -> None:
+        url = reverse("petitions:detail", args=[self.petition.slug])
+        # A visitor from a share link, then one without: the page is cached between them.
+        for query, source in (("?source=whatsapp", "whatsapp"), ("", "")):
+            page = self.client.get(url + query).content.decode()
+            next_field = re.search(r'name="next" value="([^"]*)"', page)
+            assert next_field is not None and next_field.group(1) == url + query
+            switched = self.client.post(
+                reverse("set_language"), {"language": "mi", "next": next_field.group(1)}
+            )
+            assert switched["Location"] == url + query
+            maori = self.client.get(switched["Location"]).content.decode()
+            assert f'name="source" value="{source}"' in maori
+            self.client.post(reverse("set_language"), {"language": "en", "next": url})
+
+    def test_switching_language_on_the_sign_forms_errors_goes_back_to_the_petition(self) -> None:
+        url = reverse("petitions:detail", args=[self.petition.slug])
+        response = self.client.post(
+            reverse("petitions:sign", args=[self.petition.slug]),
+            {**SIGN_FORM_VALID, "email": "not an address", "source": "facebook"},
+        )
+        assert response.status_code == 400
+        next_field = re.search(r'name="next" value="([^"]*)"', response.content.decode())
+        assert next_field is not None and next_field.group(1) == url + "?source=facebook"
+
+    def test_switching_language_on_a_search_keeps_the_query(self) -> None:
+        page = self.client.get(reverse("search:search") + "?q=school").content.decode()
+        assert 'name="next" value="/search?q=school"' in page
+
     def test_the_timeline_dates_the_petition_in_the_pages_language(self) -> None:
         self.petition.events.create(
             kind=TimelineEvent.Kind.GOAL_REACHED,

@@ -133,9 +133,12 @@ def _render_petition(
     if count_slots:
         count: int | str = _COUNT_SLOT
         progress: int | str = _PROGRESS_SLOT
+        source_query = _SOURCE_QUERY_SLOT
     else:
         count = count_current(petition_id=petition.id)
         progress = _progress(count, petition.goal)
+        # The sign form's POST, re-rendered with its errors, or a GET.
+        source_query = _source_query(request.POST.get("source") or request.GET.get("source", ""))
     events = list(petition.events.all())
     context: dict[str, Any] = {
         "petition": petition,
@@ -146,8 +149,17 @@ def _render_petition(
         "share_links": share_links(petition),
         "copy_url": petition_share_url(petition, source="link"),
         "closed_message": _(MESSAGE_CLOSED),
+        # Switching language comes back to the petition's page (not to the sign POST's
+        # address) with the share link's source, so a signature still counts for it.
+        "language_next": emails.petition_path("petitions:detail", petition.slug) + source_query,
     }
     return render(request, "petitions/detail.html", context, status=status)
+
+
+def _source_query(source: str) -> str:
+    # source_clean() allows only [a-z0-9_-]: nothing to quote.
+    source = source_clean(source)
+    return f"?source={source}" if source else ""
 
 
 def _progress(count: int, goal: int) -> int:
@@ -161,6 +173,7 @@ def _progress(count: int, goal: int) -> int:
 # countries, the timeline) costs ~30 ms; filling it in, microseconds.
 _TOKEN_SLOT = "__tautoko_csrf_token__"  # noqa: S105 - a placeholder, not a secret
 _SOURCE_SLOT = "__tautoko_source__"
+_SOURCE_QUERY_SLOT = "__tautoko_source_query__"
 _POW_SLOT = "__tautoko_pow__"
 _COUNT_SLOT = "__tautoko_count__"
 _COUNT_GROUPED_SLOT = "__tautoko_count_grouped__"
@@ -177,6 +190,7 @@ _SLOTS = re.compile(
             _COUNT_SLOT,
             _PROGRESS_SLOT,
             _TOKEN_SLOT,
+            _SOURCE_QUERY_SLOT,
             _SOURCE_SLOT,
             _POW_SLOT,
         )
@@ -240,12 +254,14 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     count = count_current(petition_id=petition.id)
     # source_clean() allows only [a-z0-9_-], so it is safe inside an HTML attribute.
     # The challenge is base64 ([A-Za-z0-9+/=]), safe inside an HTML attribute too.
+    source = source_clean(request.GET.get("source", ""))
     values = {
         _COUNT_GROUPED_SLOT: intcomma(count),
         _COUNT_SLOT: str(count),
         _PROGRESS_SLOT: str(_progress(count, petition.goal)),
         _TOKEN_SLOT: csrf_token(request),
-        _SOURCE_SLOT: source_clean(request.GET.get("source", "")),
+        _SOURCE_SLOT: source,
+        _SOURCE_QUERY_SLOT: f"?source={source}" if source else "",
         _POW_SLOT: fraud_checks.challenge_for(petition_id=petition.id),
     }
     response = HttpResponse(

@@ -21,7 +21,8 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     lists = [(state, label, "?" + urlencode({"state": state})) for state, label in LISTS]
     if not form.is_valid():
-        return render(request, "search/search.html", {"form": form, "lists": lists}, status=400)
+        context = {"form": form, "lists": lists, "language_next": request.get_full_path()}
+        return render(request, "search/search.html", context, status=400)
     data = form.cleaned_data
     query = Search(
         text=data["q"],
@@ -47,5 +48,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "petitions": petitions,
             "lists": lists,
             "page_query": urlencode(kept),
+            # Switching language shows the same results, in the other language.
+            "language_next": request.get_full_path(),
         },
     )
