@@ -62,6 +62,13 @@ class CountriesCatalogueTests(SimpleTestCase):
                 call_command("countries_catalog", locale="zz-nowhere", output=Path(scratch))
             assert not any(Path(scratch).iterdir())
 
+    def test_a_directory_that_cannot_be_written_is_refused_with_a_message(self) -> None:
+        with tempfile.TemporaryDirectory() as scratch:
+            blocker = Path(scratch) / "a-file"
+            blocker.write_text("not a directory")
+            with pytest.raises(CommandError, match="cannot write the catalogue below"):
+                call_command("countries_catalog", output=blocker / "below")
+
 
 class CountriesOnPagesTests(TautokoTestCase):
     def test_the_sign_form_lists_the_countries_in_the_pages_language(self) -> None:

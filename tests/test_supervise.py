@@ -93,10 +93,21 @@ def test_a_bad_spec_is_refused(spec: str) -> None:
     assert "bad SPEC" in result.stderr
 
 
-def test_serve_refuses_a_port_out_of_range(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--port", "70000"], "--port must be between 1 and 65535, not 70000"),
+        (["--host", "not a host"], "--host (or HOST) must be an IP address to listen on"),
+        (["--workers", "0"], "--workers must be at least 1, not 0"),
+        (["--threads", "-2"], "--threads must be at least 1, not -2"),
+    ],
+)
+def test_serve_refuses_bad_arguments_with_a_message(
+    tmp_path: Path, arguments: list[str], message: str
+) -> None:
     env = server_env(var_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/db.sqlite3", port=1)
     result = subprocess.run(
-        [sys.executable, str(MANAGE), "serve", "--port", "70000", "--no-worker"],
+        [sys.executable, str(MANAGE), "serve", *arguments, "--no-worker"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -105,7 +116,8 @@ def test_serve_refuses_a_port_out_of_range(tmp_path: Path) -> None:
     )
 
     assert result.returncode != 0
-    assert "--port must be between 1 and 65535, not 70000" in result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_serve_becomes_a_small_supervisor_of_the_web_server(tmp_path: Path) -> None:

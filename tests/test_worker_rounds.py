@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.utils import timezone
 
@@ -63,3 +65,13 @@ class BacklogTests(TautokoTestCase):
         assert OutboundEmail.objects.filter(state=OutboundEmail.State.SENT).count() == (
             DELIVER_BATCH + 5
         )
+
+
+class IntervalArgumentTests(TautokoTestCase):
+    def test_an_interval_that_is_not_a_usable_number_of_seconds_is_refused(self) -> None:
+        for interval in ("0", "-1", "nan", "inf", "1e10"):
+            with (
+                self.subTest(interval=interval),
+                pytest.raises(CommandError, match="--interval must be a number of seconds"),
+            ):
+                call_command("worker", "--once", "--nice", "0", "--interval", interval)

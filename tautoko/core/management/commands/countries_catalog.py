@@ -110,5 +110,9 @@ class Command(BaseCommand):
             import babel  # noqa: F401
         except ImportError as error:
             raise CommandError("countries_catalog needs Babel: run `make install`") from error
-        written = catalog_write(locale, output or catalog_directory())
+        directory = output or catalog_directory()
+        try:
+            written = catalog_write(locale, directory)
+        except OSError as error:
+            raise CommandError(f"cannot write the catalogue below {directory}: {error}") from None
         self.stdout.write(f"{written} country names in {locale}")

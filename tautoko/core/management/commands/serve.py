@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import sys
@@ -63,6 +64,16 @@ class Command(BaseCommand):
     ) -> None:
         if not 0 < port < 65536:
             raise CommandError(f"--port must be between 1 and 65535, not {port}")
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise CommandError(
+                f"--host (or HOST) must be an IP address to listen on, such as 127.0.0.1, "
+                f"0.0.0.0 or ::, not {host!r}"
+            ) from None
+        for name, value in (("--workers", workers), ("--threads", threads)):
+            if value < 1:
+                raise CommandError(f"{name} must be at least 1, not {value}")
         manage = Path(settings.BASE_DIR) / "manage.py"
         processes = {"web": granian_command(host=host, port=port, workers=workers, threads=threads)}
         if not no_worker:

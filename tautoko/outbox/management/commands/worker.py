@@ -43,6 +43,10 @@ def pause_after(*, delivered: int, folded: int, fanned_out: int, interval: float
     return interval
 
 
+# An idle worker still folds counts and sends emails once a round: an hour is the most.
+MAX_INTERVAL_SECONDS = 3600
+
+
 class Command(BaseCommand):
     help = "Run the background worker (emails, counts, closing dates). Stops on SIGINT or SIGTERM."
 
@@ -59,8 +63,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, once: bool, interval: float, nice: int, **options: Any) -> None:
-        if interval <= 0:
-            raise CommandError("--interval must be positive")
+        # Not a number (nan compares false with everything) or beyond what a sleep takes.
+        if not 0 < interval <= MAX_INTERVAL_SECONDS:
+            raise CommandError(
+                f"--interval must be a number of seconds above 0 and at most {MAX_INTERVAL_SECONDS}"
+            )
         if not 0 <= nice <= 19:
             raise CommandError("--nice must be between 0 and 19")
         if nice:
