@@ -7,6 +7,7 @@ import base64
 import io
 import logging
 import re
+import smtplib
 from unittest import mock
 
 from django.conf import settings
@@ -207,6 +208,32 @@ class LogRedactionTests(TautokoTestCase):
         assert "Internal Server Error" in written
         assert f"/{petition.slug}/confirm/[redacted]" in written
         assert signature.token not in written  # type: ignore[attr-defined]
+
+    def test_an_smtp_server_refusing_a_signers_address_does_not_put_it_in_the_log(self) -> None:
+        console = next(
+            handler
+            for handler in logging.getLogger().handlers
+            if any(isinstance(f, SecretRedactingFilter) for f in handler.filters)
+        )
+        stream = io.StringIO()
+        original_stream = console.setStream(stream)  # type: ignore[attr-defined]
+        self.addCleanup(console.setStream, original_stream)  # type: ignore[attr-defined]
+        petition = self.make_petition()
+        self.client.post(
+            reverse("petitions:sign", args=[petition.slug]),
+            {**SIGN_FORM_VALID, "email": "Hine.Signer+news@example.org"},
+        )
+        refused = smtplib.SMTPRecipientsRefused(
+            {"Hine.Signer+news@example.org": (550, b"5.1.1 <Hine.Signer+news@example.org> unknown")}
+        )
+
+        with mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=refused):
+            self.work_run()
+
+        written = stream.getvalue()
+        assert "email confirm-signature to outbox key" in written and "failed" in written
+        assert "[email]" in written and "550" in written
+        assert "hine.signer" not in written.lower()
 
     def test_the_filter_redacts_tokens_in_messages_and_arguments(self) -> None:
         token = token_new()[0]
