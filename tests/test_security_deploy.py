@@ -46,6 +46,13 @@ class DeployCheckTests(SimpleTestCase):
         assert "security.W004" in result.stderr  # no HSTS
         assert "security.W012" in result.stderr  # session cookie not Secure
 
+    def test_the_check_fails_in_demo_mode(self) -> None:
+        result = deploy_check(TAUTOKO_DEMO="1", SECRET_KEY="")
+
+        assert result.returncode != 0
+        assert "tautoko.W001" in result.stderr
+        assert "/dev/outbox/" in result.stderr
+
     def test_readme_names_every_variable_that_makes_production_settings(self) -> None:
         readme = (settings.BASE_DIR / "README.md").read_text(encoding="utf-8")
         paragraph = re.search(r"\*\*Production settings\*\*.*?\n\n", readme, re.DOTALL)
