@@ -296,6 +296,14 @@ class ExportTests(ManagePageTestCase):
         assert by_title["Fix the footpaths"]["petition_version"] == 2
         assert by_title["More buses"]["petition_version"] == 1
 
+    def test_it_says_which_language_each_signature_was_made_in(self) -> None:
+        Signature.objects.filter(id=self.confirmed.id).update(language="mi")
+
+        data = json.loads(self.client.get(self.url("export")).content)
+
+        by_title = {s["petition"]["title"]: s for s in data["signatures"]}
+        assert by_title["Fix the footpaths"]["language"] == "mi"
+
     def test_it_includes_the_emails_sent_to_the_address(self) -> None:
         self.client.post(reverse("signers:request"), {"email": SIGNER})
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -304,6 +306,35 @@ class UpdateTests(DashboardTestCase):
             self.petition, state=Signature.State.CONFIRMED, email="news@example.org", notify=True
         )
         self.make_signature(self.petition, email="pending-news@example.org", notify=True)
+
+    def test_each_signer_gets_the_update_in_the_language_they_signed_in(self) -> None:
+        sign_url = reverse("petitions:sign", args=[self.petition.slug])
+        for language, email in (("mi", "reo@example.org"), ("en", "english@example.org")):
+            signer = Client()
+            signer.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+            signer.post(sign_url, self.sign_form(self.petition, email=email, notify="on"))
+        self.work_run()
+        for email in ("reo@example.org", "english@example.org"):
+            self.client.post(self.confirmation_link_latest(to=email))
+        languages = dict(Signature.objects.values_list("email", "language"))
+        assert (languages["reo@example.org"], languages["english@example.org"]) == ("mi", "en")
+        # Made directly, as before the language was kept: the update's own language.
+        assert languages["news@example.org"] == ""
+        self.client.force_login(self.organiser)
+        self.client.post(self.url("update-post"), {"title": "Hui", "body": "Kia ora."})
+        broadcasts_fan_out()
+        self.work_run()
+
+        sent = {
+            e.to: (e.language, e.subject)
+            for e in OutboundEmail.objects.filter(template="petition-update")
+        }
+        title = self.petition.title
+        assert sent == {
+            "reo@example.org": ("mi", f"Kōrero hou: Hui ({title})"),
+            "english@example.org": ("en", f"Update: Hui ({title})"),
+            "news@example.org": ("en", f"Update: Hui ({title})"),
+        }
 
     def test_it_posts_an_update_to_the_page_the_timeline_and_opted_in_signers(self) -> None:
         self.client.force_login(self.organiser)

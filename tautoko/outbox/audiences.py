@@ -21,6 +21,8 @@ class Recipient:
     key_prefix: str
     # Merged into the broadcast's context for this person's email (name, unsubscribe link…).
     context: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # The language of this person's email; empty: the broadcast's own.
+    language: str = ""
 
 
 Audience = Callable[[dict[str, Any], int, int], list[Recipient]]

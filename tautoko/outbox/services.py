@@ -256,7 +256,7 @@ def _broadcasts_fan_out(*, batch: int) -> int:
                     to=recipient.email,
                     template=broadcast.template,
                     context={**broadcast.context, **recipient.context},
-                    language=broadcast.language,
+                    language=recipient.language or broadcast.language,
                 )
                 for recipient in recipients
             ],

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
 from tautoko.outbox.audiences import Recipient
 from tautoko.petitions.emails import signature_email_key_prefix
 from tautoko.petitions.models import Signature
@@ -28,17 +30,23 @@ def signers_opted_in(args: dict[str, Any], after: int, limit: int) -> list[Recip
         )
         .exclude(email="")
         .order_by("id")
-        .values_list("id", "email", "name", "receipt")[:limit]
+        .values_list("id", "email", "name", "receipt", "language")[:limit]
     )
+    languages = {code for code, _name in settings.LANGUAGES}
     recipients = []
-    for id_, email, name, receipt in rows:
+    for id_, email, name, receipt, language in rows:
         url = unsubscribe_url(receipt=receipt)
         context = {"name": name, "unsubscribe_url": url, "headers": unsubscribe_headers(url=url)}
         # Keyed with the signature's other emails, so that a signer's export, erasure and
         # the retention job find updates and responses too (tautoko/signers).
         recipients.append(
             Recipient(
-                id=id_, email=email, context=context, key_prefix=signature_email_key_prefix(id_)
+                id=id_,
+                email=email,
+                context=context,
+                key_prefix=signature_email_key_prefix(id_),
+                # Each in the language they signed in (a language since dropped: the default).
+                language=language if language in languages else "",
             )
         )
     return recipients

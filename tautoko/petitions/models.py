@@ -679,6 +679,9 @@ class Signature(models.Model):
     # The petition's text version that was current when this signature was made
     # (Petition.version, as the sign view read it; see PetitionVersion).
     petition_version = models.PositiveSmallIntegerField(default=1)
+    # The language the signer signed in: their emails about the petition (updates, the
+    # official response) are in it. Empty for signatures made before it was kept.
+    language = models.CharField(max_length=8, blank=True)
 
     objects = SignatureQuerySet.as_manager()
 

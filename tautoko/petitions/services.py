@@ -156,6 +156,7 @@ def signature_create(
         flagged=bool(flags),
         flag_reasons=_flag_reasons(flags),
         petition_version=petition.version,
+        language=language,
     )
     confirmation = emails.confirmation_build(
         signature=signature, token=token, sequence=1, language=language, links=links

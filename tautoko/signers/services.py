@@ -260,6 +260,7 @@ def signer_export(*, link: ManageLink, now: dt.datetime | None = None) -> dict[s
                 "country": str(s.country),
                 "source": s.source,
                 "notify": s.notify,
+                "language": s.language,
                 "state": s.state,
                 "created_at": _when(s.created_at),
                 "confirmed_at": _when(s.confirmed_at),
