@@ -435,3 +435,26 @@ TAUTOKO: dict[str, Any] = {
     # enters the moderation queue (tautoko/organise); 0 sends it straight to the queue.
     "SPONSORS_REQUIRED": env_int("TAUTOKO_SPONSORS_REQUIRED", default=5, minimum=0),
 }
+
+
+def _electorates_checked(path: Path) -> None:
+    """Refuse to start without the sign form's electorates, as for any malformed setting:
+    a file that is missing, unreadable or names none would otherwise fail every page that
+    shows the form, or the search, with a server error."""
+    try:
+        names = [
+            line
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+    except (OSError, UnicodeDecodeError) as error:
+        raise ImproperlyConfigured(
+            f"TAUTOKO_ELECTORATES_FILE: cannot read {path} ({error})"
+        ) from None
+    if not names:
+        raise ImproperlyConfigured(
+            f"TAUTOKO_ELECTORATES_FILE: {path} names no electorate (one name a line)"
+        )
+
+
+_electorates_checked(Path(TAUTOKO["ELECTORATES_FILE"]))
