@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from tautoko.outbox.models import Broadcast
 from tautoko.petitions.models import Petition, Signature, TimelineEvent
@@ -162,6 +166,23 @@ class StaffResponseTests(ModerationTestCase):
         assert Broadcast.objects.get().template == "petition-debated"
         page = self.client.get(reverse("petitions:detail", args=[self.petition.slug]))
         assert "Debated on" in page.content.decode()
+
+    def test_a_debate_date_before_the_petition_or_years_away_is_refused(self) -> None:
+        schedule = reverse("responses:debate-schedule", args=[self.petition.slug])
+        opened = timezone.localdate(self.petition.opened_at or self.petition.created_at)
+        for day in ("0001-01-01", str(opened - dt.timedelta(days=1)), "2099-01-01"):
+            response = self.client.post(schedule, {"scheduled_for": day})
+            assert response.status_code == 400, day
+        errors = (
+            self.client.post(schedule, {"scheduled_for": "0001-01-01"})
+            .context["schedule_form"]
+            .errors["scheduled_for"]
+        )
+        assert errors == [
+            f"A debate cannot come before the petition opened ({date_format(opened)})."
+        ]
+        assert not Debate.objects.exists()
+        assert self.client.post(schedule, {"scheduled_for": str(opened)}).status_code == 302
 
     def test_markup_in_a_response_is_sanitised_on_the_page(self) -> None:
         self.client.post(

@@ -175,7 +175,7 @@ def respond(request: HttpRequest, slug: str) -> HttpResponse:
 @responses_staff_required
 def debate_schedule(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _petition_or_404(slug)
-    form = DebateScheduleForm(request.POST)
+    form = DebateScheduleForm(request.POST, petition=petition)
     if not form.is_valid():
         return _render_staff_petition(request, petition, status=400, schedule_form=form)
     try:
