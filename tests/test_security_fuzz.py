@@ -231,6 +231,38 @@ class OversizedBodyTests(TautokoTestCase):
         assert b"Ensure this value" not in response.content
 
 
+class UrlCodeTests(TautokoTestCase):
+    def test_a_token_receipt_or_code_outside_its_alphabet_is_a_404_without_a_query(self) -> None:
+        # Found in review: a NUL byte in /<slug>/thanks/<receipt> reached a query, which
+        # PostgreSQL refuses (a 500 there). Our codes are URL-safe Base64: nothing else routes.
+        petition = self.make_petition()
+        client = Client(raise_request_exception=False)
+        for odd in ("ab%00cd", "a.b", "%C4%81", "a%20b", "a%2Fb"):
+            paths = [
+                f"/{petition.slug}/thanks/{odd}",
+                f"/{petition.slug}/confirm/{odd}",
+                f"/my-signatures/{odd}",
+                f"/my-signatures/{odd}/export.json",
+                f"/sponsor/{odd}",
+                f"/sponsor/thanks/{odd}",
+                f"/dev/outbox/{odd}/",
+                f"/fraud/invalidations/{odd}/",
+            ]
+            for path in paths:
+                with self.subTest(path=path):
+                    with self.assertNumQueries(0):
+                        response = client.get(path)
+                    assert response.status_code == 404
+
+    def test_the_codes_tautoko_makes_still_route(self) -> None:
+        petition = self.make_petition()
+        signature = self.make_signature(petition, state=Signature.State.CONFIRMED)
+        response = self.client.get(
+            reverse("petitions:thanks", args=[petition.slug, signature.receipt])
+        )
+        assert response.status_code == 200
+
+
 class MalformedBodyTests(TautokoTestCase):
     def test_a_multipart_post_without_boundary_to_an_unknown_url_is_a_400_not_a_500(self) -> None:
         # Found by the fuzz: Django's 404 handler reads the body for a CSRF token, and the

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from tautoko.lib import url_converters  # noqa: F401 - registers <code:…>
 from tautoko.petitions import views
 
 app_name = "petitions"
@@ -12,7 +13,7 @@ urlpatterns = [
     path("<slug:slug>/history", views.petition_history, name="history"),
     path("<slug:slug>/sign", views.petition_sign, name="sign"),
     path("<slug:slug>/signed", views.petition_signed, name="signed"),
-    path("<slug:slug>/confirm/<str:token>", views.signature_confirm, name="confirm"),
-    path("<slug:slug>/thanks/<str:receipt>", views.signature_thanks, name="thanks"),
+    path("<slug:slug>/confirm/<code:token>", views.signature_confirm, name="confirm"),
+    path("<slug:slug>/thanks/<code:receipt>", views.signature_thanks, name="thanks"),
     path("<slug:slug>/resend", views.signature_resend, name="resend"),
 ]
