@@ -293,6 +293,16 @@ class PetitionSignTests(TautokoTestCase):
         assert signature.emails_sent == limit
         assert OutboundEmail.objects.filter(to="jdoe@gmail.com").count() == limit
 
+    def test_an_address_whose_lower_case_is_too_long_is_a_form_error_not_a_500(self) -> None:
+        # "İ" lower-cases to two characters: 151 typed, 291 once canonical (the column: 254).
+        email = "a@" + ".".join(["İ" * 20] * 7) + ".nz"
+        response = self.sign(email=email)
+        assert response.status_code == 400
+        assert response.context["form"].errors["email"] == [
+            "Enter a valid email address, like name@example.com."
+        ]
+        assert not Signature.objects.exists()
+
     def test_once_no_email_goes_the_page_does_not_say_one_went(self) -> None:
         limit = settings.TAUTOKO["MAX_EMAILS_PER_SIGNATURE"]
         locations = [self.sign(email="jdoe@gmail.com")["Location"] for _ in range(limit + 1)]

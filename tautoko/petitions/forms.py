@@ -21,6 +21,8 @@ ERROR_NAME_LETTERS = _("Enter your name using letters.")
 ERROR_NAME_FORMULA = _("A name cannot start with =, +, - or @.")
 ERROR_EMAIL_REQUIRED = _("Enter your email address: we send a link to confirm your signature.")
 ERROR_EMAIL_INVALID = _("Enter a valid email address, like name@example.com.")
+# As the columns (Signature.email and email_canonical): the longest address SMTP carries.
+EMAIL_MAX_LENGTH = 254
 ERROR_ELECTORATE_REQUIRED = _("Choose your electorate, or choose the country you live in.")
 ERROR_COUNTRY_REQUIRED = _("Choose the country you live in.")
 ERROR_CONSENT_REQUIRED = _("Tick the box to agree that we record your signature.")
@@ -102,7 +104,7 @@ class SignForm(forms.Form):
     )
     email = forms.EmailField(
         label=_("Email address"),
-        max_length=254,
+        max_length=EMAIL_MAX_LENGTH,
         error_messages={"required": ERROR_EMAIL_REQUIRED, "invalid": ERROR_EMAIL_INVALID},
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
@@ -139,7 +141,12 @@ class SignForm(forms.Form):
 
     def clean_email(self) -> str:
         email: str = self.cleaned_data["email"]
-        if email_is_disposable(email_canonical(email)):
+        canonical = email_canonical(email)
+        # Lower-casing can lengthen an address ("İ" becomes two characters): one whose
+        # canonical form does not fit the column is no deliverable address either.
+        if len(canonical) > EMAIL_MAX_LENGTH:
+            raise forms.ValidationError(ERROR_EMAIL_INVALID)
+        if email_is_disposable(canonical):
             raise forms.ValidationError(ERROR_EMAIL_DISPOSABLE)
         return email
 
