@@ -69,7 +69,7 @@ MAKEMESSAGES_IGNORE := --ignore=.venv --ignore=tests --ignore=bench --ignore=var
 	--ignore=docs --ignore=tautoko.egg-info
 
 messages: install
-	DEBUG=1 $(BIN)/python manage.py makemessages -l mi $(MAKEMESSAGES_IGNORE)
+	DEBUG=1 $(BIN)/python manage.py makemessages -l mi --no-obsolete $(MAKEMESSAGES_IGNORE)
 	DEBUG=1 $(BIN)/python manage.py countries_catalog -l mi
 	DEBUG=1 $(BIN)/python manage.py compilemessages -l mi --ignore=.venv
 

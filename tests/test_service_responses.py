@@ -11,6 +11,7 @@ from tautoko.outbox.services import broadcasts_fan_out, outbox_deliver
 from tautoko.petitions.models import IllegalTransition, Petition, Signature, TimelineEvent
 from tautoko.responses import services
 from tautoko.responses.models import Debate, OfficialResponse
+from tautoko.signers.unsubscribe import unsubscribe_url
 from tests.staff import ModerationTestCase
 
 
@@ -43,6 +44,9 @@ class ResponsePublishTests(ModerationTestCase):
         assert "We will **act**." in message.body
         html = message.alternatives[0][0]
         assert "<script>x</script>" not in html and "&lt;script&gt;" in html
+        # As an update does, it says how to stop these emails, with a one-click link.
+        unsubscribe = unsubscribe_url(receipt=self.opted_in.receipt)
+        assert unsubscribe in message.body and f'href="{unsubscribe}"' in html
 
     def test_it_is_on_the_timeline_and_on_record(self) -> None:
         response = services.response_publish(petition=self.petition, body="Yes.", by=self.moderator)
@@ -74,7 +78,7 @@ class DebateTests(ModerationTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.petition = self.make_petition()
-        self.make_signature(
+        self.opted_in = self.make_signature(
             self.petition, state=Signature.State.CONFIRMED, email="keen@example.org", notify=True
         )
 
@@ -94,6 +98,9 @@ class DebateTests(ModerationTestCase):
         outbox_deliver()
         assert [message.to for message in mail.outbox] == [["keen@example.org"]]
         assert "The House agreed." in mail.outbox[0].body
+        unsubscribe = unsubscribe_url(receipt=self.opted_in.receipt)
+        assert unsubscribe in mail.outbox[0].body
+        assert f'href="{unsubscribe}"' in mail.outbox[0].alternatives[0][0]
 
     def test_an_outcome_needs_a_scheduled_debate(self) -> None:
         with pytest.raises(IllegalTransition):
