@@ -60,7 +60,9 @@ class SignaturesCsvTests(DeliveryTestCase):
         assert response.status_code == 200
         assert response["Content-Type"].startswith("text/csv")
         assert "attachment" in response["Content-Disposition"]
-        return list(csv.reader(io.StringIO(response.content.decode())))
+        # UTF-8 with a byte-order mark, which Excel needs to read the macrons as such.
+        assert response.content.startswith("\ufeff".encode())
+        return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
     def test_it_lists_confirmed_signers_with_emails_only_where_they_agreed(self) -> None:
         header, *rows = self.rows()
@@ -95,7 +97,7 @@ class SignaturesCsvTests(DeliveryTestCase):
     def test_a_draft_exports_an_empty_list(self) -> None:
         draft = self.make_petition(state=Petition.State.DRAFT)
         response = self.client.get(reverse("organise:signatures-csv", args=[draft.slug]))
-        assert response.content.decode().strip() == ",".join(CSV_HEADER)
+        assert response.content.decode("utf-8-sig").strip() == ",".join(CSV_HEADER)
 
 
 def pdf_streams(pdf: bytes) -> list[bytes]:

@@ -449,7 +449,9 @@ def delivery_pdf(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def signatures_csv(request: HttpRequest, slug: str) -> HttpResponse:
     petition = _own_petition_or_404(request, slug)
-    body = exports.signatures_csv(petition=petition)
+    # A byte-order mark first: without it, Excel reads the file in the computer's own code
+    # page and garbles every macron (Ōhāriu, Māori); other programs skip it.
+    body = "\ufeff" + exports.signatures_csv(petition=petition)
     return _attachment(
         HttpResponse(body, content_type="text/csv; charset=utf-8"),
         f"{petition.slug}-signatures.csv",
