@@ -108,12 +108,13 @@ class ErasureTests(SignersServiceTestCase):
     def test_erasure_keeps_every_other_count_exact_and_leaves_no_name_or_email(self) -> None:
         petition = self.make_petition()
         others = self.make_signers(petition, 12)
-        self.make_signature(
+        erased = self.make_signature(
             petition,
             state=Signature.State.CONFIRMED,
             email="erase.me@example.org",
             name="Hine Erasure",
             electorate="Rongotai",
+            ip_hash="0123456789abcdef",
         )
         self.work_run()
         other_petition = self.make_petition()
@@ -142,6 +143,8 @@ class ErasureTests(SignersServiceTestCase):
         ).lower()
         assert "erase.me" not in everything
         assert "hine erasure" not in everything
+        erased.refresh_from_db()
+        assert erased.ip_hash is None
         # Everyone else's data is untouched.
         for other in others:
             other.refresh_from_db()

@@ -198,6 +198,8 @@ def _signatures_anonymise(*, signature_ids: list[int], now: dt.datetime) -> int:
         notify=False,
         token_hash=None,
         token_expires_at=None,
+        # The IP hash too: it is kept for fraud review only while a signature may count.
+        ip_hash=None,
         anonymised_at=now,
     )
     _outbox_anonymise(_signature_outbox_prefixes(signature_ids))
