@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 from django.urls import reverse
 from django.utils import timezone
@@ -224,7 +225,13 @@ class EraseTests(ManagePageTestCase):
         response = self.client.post(self.url("erase"), {})
 
         assert response.status_code == 400
-        assert str(ERROR_ERASE_CONFIRM_REQUIRED) in response.content.decode()
+        html = response.content.decode()
+        assert str(ERROR_ERASE_CONFIRM_REQUIRED) in html
+        # The box's description is the message, for a screen reader too.
+        described = re.search(r'<input[^>]*name="confirm"[^>]*aria-describedby="([^"]+)"', html)
+        assert described is not None
+        message = re.search(rf'<div id="{described.group(1)}">(.*?)</div>', html, re.S)
+        assert message is not None and str(ERROR_ERASE_CONFIRM_REQUIRED) in message.group(1)
         self.confirmed.refresh_from_db()
         assert self.confirmed.name == "Aroha Test"
 

@@ -40,8 +40,13 @@ class SignFormErrorsTests(BrowserTestCase):
 
         form = page.locator("form.sign-form")
         expect(form.get_by_role("alert")).to_contain_text("Please correct the problems below.")
-        expect(form.locator("#id_email-error")).to_have_text(str(ERROR_EMAIL_INVALID))
-        expect(form.locator("#id_consent-error")).to_have_text(str(ERROR_CONSENT_REQUIRED))
+        # Each message is its field's accessible description: read with the field, not
+        # only seen beside it (aria-describedby names the message's id).
+        email = form.get_by_label("Email address", exact=True)
+        expect(email).to_have_attribute("aria-invalid", "true")
+        expect(email).to_have_accessible_description(str(ERROR_EMAIL_INVALID))
+        consent = form.get_by_label("I agree that Tautoko records my signature")
+        expect(consent).to_have_accessible_description(str(ERROR_CONSENT_REQUIRED))
         expect(form.locator(".has-error")).to_have_count(2)
         expect(form.get_by_label("Your name", exact=True)).to_have_value(TYPED_NAME)
         expect(form.get_by_label("Email address", exact=True)).to_have_value(TYPED_EMAIL)
