@@ -284,6 +284,12 @@ class LanguageTests(TautokoTestCase):
         assert "Hainatia tēnei petihana" in maori
         assert 'lang="mi"' in maori
 
+    def test_the_copy_buttons_confirmation_is_in_the_pages_language(self) -> None:
+        url = reverse("petitions:detail", args=[self.petition.slug])
+        self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "mi"
+        page = self.client.get(url).content.decode()
+        assert 'data-copy="#copy-url" data-copied="Kua tāruatia"' in page
+
     def test_switching_language_keeps_the_share_links_source(self) -> None:
         url = reverse("petitions:detail", args=[self.petition.slug])
         # A visitor from a share link, then one without: the page is cached between them.
