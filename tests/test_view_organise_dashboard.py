@@ -129,6 +129,18 @@ class DashboardPageTests(DashboardTestCase):
         assert 'class="mark"' in svg.group(0)
         assert "Goal raised: 5 → 10" in svg.group(0)
         assert 'style="' not in html  # the CSP allows no inline styles
+        # Every figure is in a table too: an SVG's titles are not reliably read out.
+        table = re.search(r'<table data-figures="chart-hourly">.*?</table>', html, re.S)
+        assert table is not None
+        cells = re.findall(r"<tr><td>([^<]+)</td><td>(\d+)</td></tr>", table.group(0))
+        assert [int(n) for _, n in cells] == counts
+        assert "41 bars; the highest is 1." in svg.group(0)
+
+    def test_a_chart_of_one_bar_says_so_in_the_singular(self) -> None:
+        fresh = self.make_petition(opened_at=timezone.now())
+        self.client.force_login(self.organiser)
+        html = self.client.get(self.url("petition", fresh)).content.decode()
+        assert "1 bar; the highest is 0." in html
 
     def test_its_charts_mark_the_threshold_crossed_and_the_response(self) -> None:
         # The fifth signature crosses the threshold when the worker folds it; then staff
