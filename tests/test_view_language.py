@@ -284,6 +284,11 @@ class LanguageTests(TautokoTestCase):
         assert "Hainatia tēnei petihana" in maori
         assert 'lang="mi"' in maori
 
+    def test_each_language_is_named_in_itself_and_marked_so(self) -> None:
+        page = self.client.get(reverse("petitions:home")).content.decode()
+        assert '<option value="mi" lang="mi">' in page
+        assert '<option value="en" lang="en" selected>' in page
+
     def test_the_copy_buttons_confirmation_is_in_the_pages_language(self) -> None:
         url = reverse("petitions:detail", args=[self.petition.slug])
         self.client.cookies[settings.LANGUAGE_COOKIE_NAME] = "mi"
