@@ -7,23 +7,56 @@ others does not keep the whole application in memory (about 65 MiB) for nothing.
 
 Run as ``python -m tautoko.supervise SPEC``, where SPEC is JSON:
 ``{"processes": {"web": [argv...], "worker": [argv...]}, "banner": "..."}``.
-SIGINT or SIGTERM stops every process (SIGTERM, then SIGKILL after 10 s) and exits 0; a
-process that exits by itself stops the others and makes this exit 1.
+SIGINT or SIGTERM stops every process (SIGTERM, then SIGKILL after 10 s, or the SPEC's
+``stop_seconds``, for it and every process it started) and exits 0; a process that exits
+by itself stops the others and makes this exit 1.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 STOP_SECONDS = 10
 
 
-def supervise(processes: dict[str, list[str]], *, banner: str = "") -> int:
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (Linux: read from /proc), children first."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # "pid (comm) state ppid …": comm may hold spaces and parentheses.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, waiting = [], [pid]
+    while waiting:
+        for child in parents.get(waiting.pop(), []):
+            found.append(child)
+            waiting.append(child)
+    return found
+
+
+def _kill_tree(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a process that did not stop, and whatever it started: granian's workers
+    outlived their main process, still serving, when only the main process was killed."""
+    for pid in [*_descendants(process.pid), process.pid]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    process.wait()
+
+
+def supervise(
+    processes: dict[str, list[str]], *, banner: str = "", stop_seconds: float = STOP_SECONDS
+) -> int:
     stopping = False
 
     def stop(*_: Any) -> None:
@@ -52,12 +85,12 @@ def supervise(processes: dict[str, list[str]], *, banner: str = "") -> int:
     for process in running.values():
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + stop_seconds
     for process in running.values():
         try:
-            process.wait(timeout=STOP_SECONDS)
+            process.wait(timeout=max(deadline - time.monotonic(), 0))
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            _kill_tree(process)
     return exit_code
 
 
@@ -80,7 +113,11 @@ def main(argv: list[str]) -> int:
     except (ValueError, KeyError, TypeError) as error:
         print(f"tautoko.supervise: bad SPEC: {error}", file=sys.stderr)
         return 2
-    return supervise(processes, banner=str(spec.get("banner", "")))
+    stop_seconds = spec.get("stop_seconds", STOP_SECONDS)
+    if not isinstance(stop_seconds, int | float) or not 0 < stop_seconds <= 600:
+        print("tautoko.supervise: bad SPEC: stop_seconds must be 0 to 600", file=sys.stderr)
+        return 2
+    return supervise(processes, banner=str(spec.get("banner", "")), stop_seconds=stop_seconds)
 
 
 if __name__ == "__main__":

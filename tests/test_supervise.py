@@ -78,7 +78,15 @@ def test_a_process_that_exits_stops_the_others() -> None:
 
 
 @pytest.mark.parametrize(
-    "spec", ["not json", "{}", '{"processes": {}}', '{"processes": {"web": []}}']
+    "spec",
+    [
+        "not json",
+        "{}",
+        '{"processes": {}}',
+        '{"processes": {"web": []}}',
+        '{"processes": {"web": ["true"]}, "stop_seconds": -1}',
+        '{"processes": {"web": ["true"]}, "stop_seconds": "soon"}',
+    ],
 )
 def test_a_bad_spec_is_refused(spec: str) -> None:
     result = subprocess.run(
@@ -166,3 +174,41 @@ def test_serve_becomes_a_small_supervisor_of_the_web_server(tmp_path: Path) -> N
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_a_process_that_will_not_stop_is_killed_with_everything_it_started() -> None:
+    # Found in review: granian's main process, killed after STOP_SECONDS, left a worker of
+    # its own running and serving. Here a child that ignores SIGTERM starts a grandchild
+    # that ignores it too: both must be gone once the supervisor has exited.
+    stubborn = (
+        "import signal, subprocess, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
+        "subprocess.Popen([sys.executable, '-c', 'import signal, time; "
+        "signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(120)']); time.sleep(120)"
+    )
+    spec = json.dumps(
+        {
+            "processes": {"web": [sys.executable, "-c", stubborn]},
+            "banner": "started",
+            "stop_seconds": 1,
+        }
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tautoko.supervise", spec],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "started"
+    deadline = time.monotonic() + 30
+    while len(psutil.Process(process.pid).children(recursive=True)) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    tree = psutil.Process(process.pid).children(recursive=True)
+
+    process.send_signal(signal.SIGTERM)
+
+    assert process.wait(timeout=15) == 0
+    gone, alive = psutil.wait_procs(tree, timeout=5)
+    assert alive == [] and len(gone) == 2
