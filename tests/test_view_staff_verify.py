@@ -64,6 +64,15 @@ class StaffVerifyTests(ModerationTestCase):
         )
         assert response["Location"] == QUEUE
 
+    def test_a_next_that_is_not_a_path_leads_to_the_queue_not_a_500(self) -> None:
+        # Found in review: redirect() took a bare word for a URL name (NoReverseMatch).
+        staff_login(self.client, self.moderator, verified=True)
+        for next_value in ("abc", "moderation:queue", "javascript:alert(1)", "//evil.example"):
+            response = self.client.get(VERIFY, {"next": next_value})
+            assert (response.status_code, response["Location"]) == (302, QUEUE), next_value
+        response = self.client.get(VERIFY, {"next": "/organise/"})
+        assert response["Location"] == "/organise/"
+
     def test_staff_without_a_device_are_told_to_ask_for_one(self) -> None:
         staff_login(self.client, self.other_moderator, verified=False)
         response = self.client.get(VERIFY)

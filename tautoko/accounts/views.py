@@ -16,7 +16,8 @@ from tautoko.accounts.staff import TotpWaiting, totp_device_for, totp_verify
 
 def _next_path(request: HttpRequest) -> str:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
+    # A path on this site: "abc" is not one (redirect() would look it up as a URL name).
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
