@@ -6,6 +6,7 @@ it is this module with ``TAUTOKO_DEMO`` off, a real ``SECRET_KEY`` and ``TAUTOKO
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,11 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 SITE_URL = env_str(
     "SITE_URL", f"http://127.0.0.1:{env_int('PORT', default=8000, minimum=1)}"
 ).rstrip("/")
+if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", SITE_URL):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be the site's address, such as https://petitions.example.org; got "
+        f"{SITE_URL!r}"
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 
 INSTALLED_APPS = [
@@ -163,6 +169,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        f"REDIS_URL must begin with redis://, rediss:// or unix://; got {REDIS_URL!r}"
+    )
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -326,14 +336,20 @@ LOGGING = {
             "filters": ["redact_secrets"],
         }
     },
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice(
+            "LOG_LEVEL", default="info", choices=("debug", "info", "warning", "error", "critical")
+        ).upper(),
+    },
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 
 # --- Tautoko --------------------------------------------------------------------------------
 TAUTOKO: dict[str, Any] = {
     # Country preselected on the sign form (ISO 3166-1 alpha-2).
-    "DEFAULT_COUNTRY": env_str("TAUTOKO_DEFAULT_COUNTRY", "NZ"),
+    # (Checked against the list of countries by tautoko/core/checks.py.)
+    "DEFAULT_COUNTRY": env_str("TAUTOKO_DEFAULT_COUNTRY", "NZ").upper(),
     # The electorates (or regions) offered on the sign form: one name a line.
     "ELECTORATES_FILE": env_str(
         "TAUTOKO_ELECTORATES_FILE",

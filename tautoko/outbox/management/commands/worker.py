@@ -69,7 +69,7 @@ class Command(BaseCommand):
                 f"--interval must be a number of seconds above 0 and at most {MAX_INTERVAL_SECONDS}"
             )
         if not 0 <= nice <= 19:
-            raise CommandError("--nice must be between 0 and 19")
+            raise CommandError(f"--nice (or WORKER_NICE) must be between 0 and 19, not {nice}")
         if nice:
             os.nice(nice)
         stopping = threading.Event()
