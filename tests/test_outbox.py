@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from unittest import mock
 
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
@@ -30,6 +31,30 @@ class SmtpDownBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         raise ConnectionRefusedError("SMTP server is down")
+
+
+class SmtpUnreachableBackend(BaseEmailBackend):
+    """An SMTP server that cannot be reached: the connection itself fails (refused, TLS,
+    credentials), before any message."""
+
+    def open(self) -> bool:
+        raise ConnectionRefusedError("[Errno 111] Connection refused")
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        raise AssertionError("never connected")
+
+
+class SlowSmtpBackend(BaseEmailBackend):
+    """A slow server: before each message, what another worker would find by then."""
+
+    seen: list[tuple[int, int]] = []  # (emails recorded sent, claimable by another worker)
+
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
+        later = timezone.now() + LEASE - dt.timedelta(seconds=5)
+        sent = OutboundEmail.objects.filter(state=OutboundEmail.State.SENT).count()
+        SlowSmtpBackend.seen.append((sent, OutboundEmail.objects.due(now=later).count()))
+        mail.outbox.extend(email_messages)
+        return len(email_messages)
 
 
 class RolledBack(Exception):
@@ -191,6 +216,33 @@ class OutboxTests(TautokoTestCase):
         assert queued.state == OutboundEmail.State.SENT
         assert queued.last_error == ""
         assert len(mail.outbox) == 1
+
+    def test_a_server_that_cannot_be_reached_sends_the_round_to_its_backoff(self) -> None:
+        emails = [self.queue(f"test:{n}") for n in range(3)]
+        with override_settings(EMAIL_BACKEND="tests.test_outbox.SmtpUnreachableBackend"):
+            assert outbox_deliver(now=self.now) == 0
+        for email in emails:
+            email.refresh_from_db()
+            assert email.state == OutboundEmail.State.QUEUED  # not left "sending"
+            assert email.attempts == 1
+            assert email.next_attempt_at == self.now + dt.timedelta(seconds=30)
+            assert "Connection refused" in email.last_error
+        assert outbox_deliver(now=self.now + dt.timedelta(seconds=30)) == 3
+
+    def test_a_slow_round_keeps_its_lease_so_no_other_worker_sends_it_again(self) -> None:
+        for n in range(4):
+            self.queue(f"test:{n}")
+        SlowSmtpBackend.seen = []
+        with (
+            override_settings(EMAIL_BACKEND="tests.test_outbox.SlowSmtpBackend"),
+            mock.patch("tautoko.outbox.services.LEASE_RENEW_AFTER", dt.timedelta(0)),
+        ):
+            assert outbox_deliver(now=self.now) == 4
+        # Before each message after the first: the ones sent so far are recorded, and none of
+        # the round is due for another worker a lease later.
+        assert SlowSmtpBackend.seen == [(0, 0), (1, 0), (2, 0), (3, 0)]
+        assert OutboundEmail.objects.filter(state=OutboundEmail.State.SENT).count() == 4
+        assert len(mail.outbox) == 4
 
     def test_an_email_that_keeps_failing_ends_as_failed(self) -> None:
         queued = self.queue()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
+from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
@@ -21,6 +23,10 @@ from tautoko.outbox.rendering import template_render
 logger = logging.getLogger(__name__)
 
 LEASE = dt.timedelta(minutes=2)
+# A round still sending after this (a slow server, timeouts) records what it has sent and
+# renews its lease on the rest, so that the lease never runs out under a live worker: another
+# worker would take the batch again and send it a second time.
+LEASE_RENEW_AFTER = LEASE / 4
 # Emails rendered before they were queued (by a library such as allauth): the context holds
 # the subject and bodies, which the "prerendered" templates print as they are.
 PRERENDERED_TEMPLATE = "prerendered"
@@ -119,10 +125,27 @@ def outbox_deliver(*, now: dt.datetime | None = None, batch: int = DELIVER_BATCH
     emails = outbox_claim(now=now, batch=batch)
     if not emails:
         return 0
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception as error:
+        # The server cannot be reached (refused, TLS, credentials): every email of the round
+        # waits its backoff, with the reason, as when the server refuses one.
+        durably(
+            partial(_emails_record, sent=[], failed=[(email, error) for email in emails], now=now)
+        )
+        return 0
     sent: list[tuple[OutboundEmail, str, str, str]] = []
     failed: list[tuple[OutboundEmail, Exception]] = []
-    with get_connection() as connection:
-        for email in emails:
+    count = 0
+    leased_at = time.monotonic()
+    try:
+        for index, email in enumerate(emails):
+            if sent and time.monotonic() - leased_at > LEASE_RENEW_AFTER.total_seconds():
+                rest = [other.id for other in emails[index:]]
+                durably(partial(_emails_record, sent=sent, failed=failed, now=now, renew=rest))
+                count += len(sent)
+                sent, failed, leased_at = [], [], time.monotonic()
             try:
                 subject, text, html = email_render(email)
                 message = EmailMultiAlternatives(
@@ -139,8 +162,10 @@ def outbox_deliver(*, now: dt.datetime | None = None, batch: int = DELIVER_BATCH
                 failed.append((email, error))
                 continue
             sent.append((email, subject, text, html))
+    finally:
+        connection.close()
     durably(partial(_emails_record, sent=sent, failed=failed, now=now))
-    return len(sent)
+    return count + len(sent)
 
 
 def _emails_record(
@@ -148,8 +173,13 @@ def _emails_record(
     sent: list[tuple[OutboundEmail, str, str, str]],
     failed: list[tuple[OutboundEmail, Exception]],
     now: dt.datetime,
+    renew: Sequence[int] = (),
 ) -> None:
     sent_at = timezone.now()
+    if renew:
+        OutboundEmail.objects.filter(id__in=renew, state=OutboundEmail.State.SENDING).update(
+            lease_expires_at=sent_at + LEASE
+        )
     if settings.TAUTOKO["OUTBOX_KEEP_BODIES"]:
         for email, subject, text, html in sent:
             _emails_sent(
@@ -204,7 +234,8 @@ def _email_failed(email: OutboundEmail, *, error: Exception, now: dt.datetime) -
             OutboundEmail.State.QUEUED,
             now + dt.timedelta(seconds=backoff),
         )
-    OutboundEmail.objects.filter(id=email.id).update(
+    # Only while it is still this round's: a late failure never undoes a recorded send.
+    OutboundEmail.objects.filter(id=email.id, state=OutboundEmail.State.SENDING).update(
         state=state,
         next_attempt_at=next_attempt,
         lease_expires_at=None,
