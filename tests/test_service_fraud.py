@@ -31,8 +31,9 @@ from tautoko.petitions.services import (
     signature_create,
     tally_total,
 )
-from tautoko.signers.services import signature_withdraw
+from tautoko.signers.services import signature_withdraw, signer_erase
 from tests.base import TautokoTestCase
+from tests.base_signers import SignersTestCase
 
 LIMITS = RateLimits(burst_limit=1, burst_seconds=60, sustained_limit=5, sustained_seconds=300)
 # A looser burst, so that the sustained limit is the one reached.
@@ -206,7 +207,7 @@ class TrendingReportTests(TautokoTestCase):
         assert (alert.kind, alert.value, alert.count) == ("domain", "bulk.example", 10)
 
 
-class BulkInvalidationTests(TautokoTestCase):
+class BulkInvalidationTests(SignersTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.petition = self.make_petition()
@@ -276,6 +277,28 @@ class BulkInvalidationTests(TautokoTestCase):
         assert record.is_cancelled and record.restored == 16
         with self.assertRaises(IllegalTransition):
             invalidation_cancel(invalidation=record, by=self.moderator)
+
+    def test_cancelling_leaves_out_a_signature_its_signer_erased_meanwhile(self) -> None:
+        # Found in review: erasure withdraws only pending and confirmed signatures; the
+        # cancel put an erased signer's invalidated one back into the count.
+        erased = Signature.objects.filter(
+            email_canonical__endswith="@bot.example", state=Signature.State.CONFIRMED
+        ).first()
+        assert erased is not None
+        record = invalidation_apply(criteria=self.criteria, by=self.moderator, reason="oops")
+        self.work_run()
+        link, _ = self.make_manage_link(erased.email)
+        signer_erase(link=link)
+        self.work_run()
+
+        restored = invalidation_cancel(invalidation=record, by=self.moderator, reason="genuine")
+        self.work_run()
+
+        assert restored == 15
+        assert tally_total(petition_id=self.petition.id) == 16
+        assert petition_recount(petition=self.petition) == 16
+        erased.refresh_from_db()
+        assert erased.state == Signature.State.INVALIDATED and erased.anonymised_at is not None
 
     def test_by_ip_email_electorate_and_time_range(self) -> None:
         now = timezone.now() + dt.timedelta(hours=1)  # later than setUp's signatures
