@@ -115,6 +115,9 @@ class OutboxTests(TautokoTestCase):
         assert message.subject == "You have already signed: Fix the bridge"
         assert "Kia ora Tama" in message.body
         assert message.extra_headers["Message-ID"] == "<test.1@tautoko>"
+        # One "@" and a dot-atom before it, whatever the key holds (an address, spaces).
+        odd = OutboundEmail(key="threshold:3:staff:admin@tautoko.example: x")
+        assert odd.message_id == "<threshold.3.staff.admin.tautoko.example.x@tautoko>"
         assert [kind for _, kind in message.alternatives] == ["text/html"]
         queued.refresh_from_db()
         assert queued.state == OutboundEmail.State.SENT

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import ClassVar
 
 from django.db import models
@@ -63,8 +64,12 @@ class OutboundEmail(models.Model):
 
     @property
     def message_id(self) -> str:
-        """Stable per event, so a receiving server can drop a copy sent twice after a crash."""
-        return f"<{self.key.replace(':', '.')}@tautoko>"
+        """Stable per event, so a receiving server can drop a copy sent twice after a crash.
+
+        RFC 5322's dot-atom: a key's other characters (":", the "@" of an address in a
+        threshold email's key) become dots, so there is one "@", before the domain."""
+        local = re.sub(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+", ".", self.key).strip(".")
+        return f"<{local}@tautoko>"
 
 
 class Broadcast(models.Model):
