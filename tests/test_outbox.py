@@ -15,6 +15,7 @@ from tautoko.outbox.models import OutboundEmail
 from tautoko.outbox.services import (
     LEASE,
     MAX_ATTEMPTS,
+    email_build,
     email_queue,
     outbox_claim,
     outbox_deliver,
@@ -219,6 +220,26 @@ class OutboxTests(TautokoTestCase):
         assert queued.state == OutboundEmail.State.SENT
         assert queued.last_error == ""
         assert len(mail.outbox) == 1
+
+    def test_ones_own_emails_go_before_a_broadcasts_backlog(self) -> None:
+        earlier = self.now - dt.timedelta(minutes=5)
+        for n in range(5):
+            email = email_build(
+                key=f"signature:{n}:update:x",
+                to=f"signer{n}@example.org",
+                template="already-signed",
+                context={},
+                bulk=True,
+            )
+            email.next_attempt_at = earlier
+            email.save()
+        confirmation = self.queue("signature:99:1")
+
+        first = outbox_claim(now=self.now, batch=2)
+
+        # The confirmation, though due five minutes after them, and one of the five.
+        assert confirmation.id in [email.id for email in first]
+        assert sorted(email.bulk for email in first) == [False, True]
 
     def test_a_server_that_cannot_be_reached_sends_the_round_to_its_backoff(self) -> None:
         emails = [self.queue(f"test:{n}") for n in range(3)]

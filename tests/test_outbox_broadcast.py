@@ -55,6 +55,8 @@ class BroadcastTests(TautokoTestCase):
         broadcast = Broadcast.objects.get()
         assert broadcast.queued == 7 and broadcast.finished_at is not None
         assert emails.first().context["name"] == self.opted_in[0].name
+        # Bulk: sent after the emails due that are one person's own (a confirmation link).
+        assert set(emails.values_list("bulk", flat=True)) == {True}
 
     def test_it_fans_out_a_batch_at_a_time(self) -> None:
         self.queue()

@@ -51,6 +51,10 @@ class OutboundEmail(models.Model):
     subject = models.CharField(max_length=300, blank=True)
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
+    # One of a broadcast's many (an update, a response): sent after every email due that is
+    # one person's own, so that a new signer's confirmation link never waits behind an
+    # update to twenty thousand people.
+    bulk = models.BooleanField(default=False)
 
     objects = OutboundEmailQuerySet.as_manager()
 

@@ -40,11 +40,23 @@ DELIVER_BATCH = 300
 
 
 def email_build(
-    *, key: str, to: str, template: str, context: dict[str, Any], language: str = "en"
+    *,
+    key: str,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    language: str = "en",
+    bulk: bool = False,
 ) -> OutboundEmail:
     """An unsaved outbox row, for callers that queue many at once with bulk_create."""
     return OutboundEmail(
-        key=key, code=code_new(), to=to, template=template, context=context, language=language
+        key=key,
+        code=code_new(),
+        to=to,
+        template=template,
+        context=context,
+        language=language,
+        bulk=bulk,
     )
 
 
@@ -93,7 +105,7 @@ def outbox_claim(*, now: dt.datetime, batch: int = 50) -> list[OutboundEmail]:
         ids = list(
             OutboundEmail.objects.due(now=now)
             .select_for_update(skip_locked=True)
-            .order_by("next_attempt_at", "id")
+            .order_by("bulk", "next_attempt_at", "id")
             .values_list("id", flat=True)[:batch]
         )
         if ids:
@@ -288,6 +300,7 @@ def _broadcasts_fan_out(*, batch: int) -> int:
                     template=broadcast.template,
                     context={**broadcast.context, **recipient.context},
                     language=recipient.language or broadcast.language,
+                    bulk=True,
                 )
                 for recipient in recipients
             ],
