@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import smtplib
 from collections.abc import Sequence
 from unittest import mock
 
@@ -46,14 +47,29 @@ class SmtpUnreachableBackend(BaseEmailBackend):
 
 
 class SlowSmtpBackend(BaseEmailBackend):
-    """A slow server: before each message, what another worker would find by then."""
+    """A slow server: each message takes a minute of the round's clock (a replaced
+    ``_clock``), and before each, what another worker looking a lease after the claim, and
+    then some, would find. Messages to "refused@" are refused."""
 
     seen: list[tuple[int, int]] = []  # (emails recorded sent, claimable by another worker)
+    elapsed = 0.0
+    probe_at: dt.datetime
+
+    @classmethod
+    def clock(cls) -> float:
+        return cls.elapsed
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
-        later = timezone.now() + LEASE - dt.timedelta(seconds=5)
         sent = OutboundEmail.objects.filter(state=OutboundEmail.State.SENT).count()
-        SlowSmtpBackend.seen.append((sent, OutboundEmail.objects.due(now=later).count()))
+        due = (
+            OutboundEmail.objects.due(now=SlowSmtpBackend.probe_at)
+            .filter(state=OutboundEmail.State.SENDING)  # this round's, not a refused one's retry
+            .count()
+        )
+        SlowSmtpBackend.seen.append((sent, due))
+        SlowSmtpBackend.elapsed += 60
+        if any(message.to == ["refused@example.org"] for message in email_messages):
+            raise smtplib.SMTPRecipientsRefused({"refused@example.org": (550, b"no")})
         mail.outbox.extend(email_messages)
         return len(email_messages)
 
@@ -254,18 +270,23 @@ class OutboxTests(TautokoTestCase):
         assert outbox_deliver(now=self.now + dt.timedelta(seconds=30)) == 3
 
     def test_a_slow_round_keeps_its_lease_so_no_other_worker_sends_it_again(self) -> None:
-        for n in range(4):
-            self.queue(f"test:{n}")
-        SlowSmtpBackend.seen = []
+        # The first two are refused, slowly: the lease must be renewed though nothing went.
+        for n, to in enumerate(["refused@example.org"] * 2 + ["tama@example.org"] * 4):
+            self.queue(f"test:{n}", to=to)
+        SlowSmtpBackend.seen, SlowSmtpBackend.elapsed = [], 0.0
+        # Half a minute after the claim's own lease has run out: due, unless renewed.
+        SlowSmtpBackend.probe_at = self.now + LEASE + dt.timedelta(seconds=30)
         with (
             override_settings(EMAIL_BACKEND="tests.test_outbox.SlowSmtpBackend"),
-            mock.patch("tautoko.outbox.services.LEASE_RENEW_AFTER", dt.timedelta(0)),
+            mock.patch("tautoko.outbox.services._clock", SlowSmtpBackend.clock),
         ):
             assert outbox_deliver(now=self.now) == 4
-        # Before each message after the first: the ones sent so far are recorded, and none of
-        # the round is due for another worker a lease later.
-        assert SlowSmtpBackend.seen == [(0, 0), (1, 0), (2, 0), (3, 0)]
+        # Before each message: what was sent so far is recorded (each renewal records it),
+        # and once a minute has passed, nothing of the round is due for another worker.
+        assert [due for _, due in SlowSmtpBackend.seen] == [6, 0, 0, 0, 0, 0]
+        assert [sent for sent, _ in SlowSmtpBackend.seen][-1] == 3
         assert OutboundEmail.objects.filter(state=OutboundEmail.State.SENT).count() == 4
+        assert OutboundEmail.objects.filter(state=OutboundEmail.State.QUEUED).count() == 2
         assert len(mail.outbox) == 4
 
     def test_an_email_that_keeps_failing_ends_as_failed(self) -> None:

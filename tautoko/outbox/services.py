@@ -27,6 +27,7 @@ LEASE = dt.timedelta(minutes=2)
 # renews its lease on the rest, so that the lease never runs out under a live worker: another
 # worker would take the batch again and send it a second time.
 LEASE_RENEW_AFTER = LEASE / 4
+_clock = time.monotonic  # seconds, for the lease's renewal (a test may replace it)
 # Emails rendered before they were queued (by a library such as allauth): the context holds
 # the subject and bodies, which the "prerendered" templates print as they are.
 PRERENDERED_TEMPLATE = "prerendered"
@@ -137,6 +138,7 @@ def outbox_deliver(*, now: dt.datetime | None = None, batch: int = DELIVER_BATCH
     emails = outbox_claim(now=now, batch=batch)
     if not emails:
         return 0
+    claimed = leased = _clock()
     connection = get_connection()
     try:
         connection.open()
@@ -150,14 +152,18 @@ def outbox_deliver(*, now: dt.datetime | None = None, batch: int = DELIVER_BATCH
     sent: list[tuple[OutboundEmail, str, str, str]] = []
     failed: list[tuple[OutboundEmail, Exception]] = []
     count = 0
-    leased_at = time.monotonic()
     try:
         for index, email in enumerate(emails):
-            if sent and time.monotonic() - leased_at > LEASE_RENEW_AFTER.total_seconds():
+            if _clock() - leased > LEASE_RENEW_AFTER.total_seconds():
+                # In the round's own time (``now`` may be given): now plus what has passed.
+                leased = _clock()
+                until = now + dt.timedelta(seconds=leased - claimed) + LEASE
                 rest = [other.id for other in emails[index:]]
-                durably(partial(_emails_record, sent=sent, failed=failed, now=now, renew=rest))
+                durably(
+                    partial(_emails_record, sent=sent, failed=failed, now=now, renew=(rest, until))
+                )
                 count += len(sent)
-                sent, failed, leased_at = [], [], time.monotonic()
+                sent, failed = [], []
             try:
                 subject, text, html = email_render(email)
                 message = EmailMultiAlternatives(
@@ -185,12 +191,13 @@ def _emails_record(
     sent: list[tuple[OutboundEmail, str, str, str]],
     failed: list[tuple[OutboundEmail, Exception]],
     now: dt.datetime,
-    renew: Sequence[int] = (),
+    renew: tuple[Sequence[int], dt.datetime] | None = None,
 ) -> None:
     sent_at = timezone.now()
-    if renew:
-        OutboundEmail.objects.filter(id__in=renew, state=OutboundEmail.State.SENDING).update(
-            lease_expires_at=sent_at + LEASE
+    if renew is not None:
+        ids, until = renew
+        OutboundEmail.objects.filter(id__in=ids, state=OutboundEmail.State.SENDING).update(
+            lease_expires_at=until
         )
     if settings.TAUTOKO["OUTBOX_KEEP_BODIES"]:
         for email, subject, text, html in sent:
