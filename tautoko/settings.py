@@ -389,7 +389,7 @@ TAUTOKO: dict[str, Any] = {
     # Version of the privacy notice (/privacy) linked beside the consent line, and of the
     # consent line itself: both are recorded with each signature. Change them when the
     # notice's or the consent line's wording changes.
-    "PRIVACY_NOTICE_VERSION": "2026-11",
+    "PRIVACY_NOTICE_VERSION": "2026-12",
     "CONSENT_TEXT_VERSION": "2026-11",
     # The longest wait wrong two-factor codes in a row impose before the next code is tried
     # (django-otp's doubling wait, capped: tautoko/accounts/staff.py, totp_wait_cap).

@@ -298,7 +298,7 @@ class BulkInvalidationTests(SignersTestCase):
         assert tally_total(petition_id=self.petition.id) == 16
         assert petition_recount(petition=self.petition) == 16
         erased.refresh_from_db()
-        assert erased.state == Signature.State.INVALIDATED and erased.anonymised_at is not None
+        assert erased.state == Signature.State.WITHDRAWN and erased.anonymised_at is not None
 
     def test_by_ip_email_electorate_and_time_range(self) -> None:
         now = timezone.now() + dt.timedelta(hours=1)  # later than setUp's signatures

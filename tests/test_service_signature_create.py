@@ -56,7 +56,8 @@ class SignatureCreateTests(TautokoTestCase):
         assert (signature.source, signature.notify) == ("facebook", True)
         assert signature.created_at == self.now
         assert signature.confirmed_at is None
-        assert signature.consent_version == settings.TAUTOKO["PRIVACY_NOTICE_VERSION"]
+        assert signature.consent_version == settings.TAUTOKO["CONSENT_TEXT_VERSION"]
+        assert signature.privacy_notice_version == settings.TAUTOKO["PRIVACY_NOTICE_VERSION"]
         assert len(signature.receipt) >= 16
 
     def test_it_queues_one_confirmation_email_in_the_same_transaction(self) -> None:

@@ -48,7 +48,8 @@ class PetitionSignTests(TautokoTestCase):
         assert signature.electorate == "Wellington Central"
         assert signature.country == "NZ"
         assert signature.notify is True
-        assert signature.consent_version == settings.TAUTOKO["PRIVACY_NOTICE_VERSION"]
+        assert signature.consent_version == settings.TAUTOKO["CONSENT_TEXT_VERSION"]
+        assert signature.privacy_notice_version == settings.TAUTOKO["PRIVACY_NOTICE_VERSION"]
         assert signature.token_hash
 
     def test_it_queues_one_confirmation_email_and_counts_nothing_yet(self) -> None:

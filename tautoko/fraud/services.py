@@ -312,11 +312,8 @@ def invalidation_cancel(
     *, invalidation: Invalidation, by: User, reason: str = "", now: dt.datetime | None = None
 ) -> int:
     """Undo an invalidation: every signature it took goes back to the state it had (+1 for
-    each that counted). Returns how many were restored.
-
-    An anonymised signature stays invalidated: its signer erased their data meanwhile (or its
-    petition closed long ago), and a count must not include a signature nobody stands behind.
-    """
+    each that counted). Returns how many were restored: not one its signer erased meanwhile,
+    which erasure withdrew (tautoko/signers)."""
     now = now or timezone.now()
     with transaction.atomic():
         moved = Invalidation.objects.filter(id=invalidation.id, cancelled_at__isnull=True).update(
@@ -331,7 +328,7 @@ def invalidation_cancel(
         for item in items.order_by("id"):
             signature = item.signature
             back = Signature.objects.filter(
-                id=signature.id, state=Signature.State.INVALIDATED, anonymised_at__isnull=True
+                id=signature.id, state=Signature.State.INVALIDATED
             ).update(state=item.previous_state)
             if not back:
                 continue

@@ -200,6 +200,7 @@ def _signatures_anonymise(*, signature_ids: list[int], now: dt.datetime) -> int:
         token_expires_at=None,
         # The IP hash too: it is kept for fraud review only while a signature may count.
         ip_hash=None,
+        language="",
         anonymised_at=now,
     )
     _outbox_anonymise(_signature_outbox_prefixes(signature_ids))
@@ -222,6 +223,11 @@ def signer_erase(*, link: ManageLink, now: dt.datetime | None = None) -> int:
         signatures = list(signatures_of(link=link))
         for signature in signatures:
             signature_withdraw(signature=signature, now=now)
+        # An invalidated one is withdrawn too (it counted for nothing): so that cancelling
+        # the invalidation later cannot bring it back into a count.
+        Signature.objects.filter(
+            id__in=[s.id for s in signatures], state=Signature.State.INVALIDATED
+        ).update(state=Signature.State.WITHDRAWN, withdrawn_at=now)
         _signatures_anonymise(signature_ids=[s.id for s in signatures], now=now)
         links = ManageLink.objects.filter(email_canonical=link.email_canonical)
         _outbox_anonymise(other.outbox_prefix for other in links)
