@@ -15,7 +15,7 @@ from django.apps import apps
 
 from tautoko.organise.models import Victory
 from tautoko.outbox.models import Broadcast, OutboundEmail
-from tautoko.petitions.models import Petition, TimelineEvent
+from tautoko.petitions.models import Petition, Signature, TimelineEvent
 from tests.base import TautokoTestCase
 
 AT = dt.datetime(2025, 11, 11, 13, 5, tzinfo=dt.UTC)
@@ -180,6 +180,37 @@ class BroadcastEmailKeysTests(TautokoTestCase):
         BROADCAST_KEYS.forwards(apps, None)
         BROADCAST_KEYS.backwards(apps, None)
         assert self.keys() == before
+
+    def test_the_emails_of_signers_already_anonymised_are_forgotten(self) -> None:
+        petition = self.make_petition()
+        erased = self.make_signature(petition, email="gone@example.org")
+        kept = self.make_signature(petition, email="kept@example.org")
+        Signature.objects.filter(id=erased.id).update(
+            name="", email="", anonymised_at=AT, email_canonical=f"anonymised:{erased.id}"
+        )
+        Broadcast.objects.create(
+            key="response:9", audience="petition-signers-opted-in", template="petition-response"
+        )
+        for n, (signature, state) in enumerate(
+            [(erased, "sent"), (kept, "sent"), (erased, "queued")]
+        ):
+            OutboundEmail.objects.create(
+                key=f"response:9:{signature.id}" if n < 2 else f"update:abc:{signature.id}",
+                code=f"r-{n}",
+                to=signature.email or "gone@example.org",
+                template="petition-response",
+                subject="Response",
+                state=state,
+            )
+
+        BROADCAST_KEYS.forwards(apps, None)
+
+        emails = {e.key: e for e in OutboundEmail.objects.filter(key__contains=":response:9")}
+        assert emails[f"signature:{erased.id}:response:9"].to == ""
+        assert emails[f"signature:{erased.id}:response:9"].subject == ""
+        assert emails[f"signature:{kept.id}:response:9"].to == "kept@example.org"
+        # The erased signer's update still waiting to go is dropped.
+        assert not OutboundEmail.objects.filter(key=f"signature:{erased.id}:update:abc").exists()
 
     def test_running_it_twice_changes_nothing_more(self) -> None:
         BROADCAST_KEYS.forwards(apps, None)

@@ -1,7 +1,9 @@
 """A broadcast's email to a signer is keyed ``signature:<id>:<broadcast key>`` (it was
 ``<broadcast key>:<id>``), under the prefix of the signature's other emails, so that a
 signer's data export, erasure and the retention job find updates and responses too. The
-emails already queued or sent are keyed again here."""
+emails already queued or sent are keyed again here, and those of signers already erased or
+anonymised, which erasure and retention could not find before, are forgotten as they would
+have been."""
 
 from typing import Any
 
@@ -14,6 +16,7 @@ SIGNER_AUDIENCE = "petition-signers-opted-in"
 def _rekey(apps: Any, *, forwards: bool) -> None:
     Broadcast = apps.get_model("outbox", "Broadcast")
     OutboundEmail = apps.get_model("outbox", "OutboundEmail")
+    moved: dict[int, int] = {}  # email id -> signature id, of the emails keyed anew
     for broadcast_key in Broadcast.objects.filter(audience=SIGNER_AUDIENCE).values_list(
         "key", flat=True
     ):
@@ -34,7 +37,32 @@ def _rekey(apps: Any, *, forwards: bool) -> None:
             # Another broadcast whose key begins with this one's has keys of another shape.
             if signature_id.isdigit():
                 rekeyed.append(OutboundEmail(id=email_id, key=new))
+                moved[email_id] = int(signature_id)
         OutboundEmail.objects.bulk_update(rekeyed, ["key"], batch_size=1000)
+    if forwards:
+        _anonymised_forgotten(apps, moved)
+
+
+def _anonymised_forgotten(apps: Any, moved: dict[int, int]) -> None:
+    """What erasure and retention would have done to these emails had they found them under
+    the signature's prefix: a signer already anonymised loses the address and contents of
+    their broadcast emails, and those not yet sent are dropped (tautoko/signers/services.py,
+    _outbox_anonymise)."""
+    OutboundEmail = apps.get_model("outbox", "OutboundEmail")
+    Signature = apps.get_model("petitions", "Signature")
+    signature_ids = sorted(set(moved.values()))
+    anonymised: set[int] = set()
+    for start in range(0, len(signature_ids), 500):
+        anonymised.update(
+            Signature.objects.filter(
+                id__in=signature_ids[start : start + 500], anonymised_at__isnull=False
+            ).values_list("id", flat=True)
+        )
+    forget = [email_id for email_id, signature_id in moved.items() if signature_id in anonymised]
+    for start in range(0, len(forget), 500):
+        emails = OutboundEmail.objects.filter(id__in=forget[start : start + 500])
+        emails.filter(state__in=("queued", "sending")).delete()
+        emails.update(to="", context={}, subject="", body_text="", body_html="", last_error="")
 
 
 def forwards(apps: Any, schema_editor: Any) -> None:
@@ -48,6 +76,7 @@ def backwards(apps: Any, schema_editor: Any) -> None:
 class Migration(migrations.Migration):
     dependencies = [
         ("outbox", "0002_broadcast"),
+        ("petitions", "0007_decision_maker_proposals_successful_and_event_kinds"),
     ]
 
     operations = [
