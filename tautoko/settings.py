@@ -13,6 +13,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from tautoko.lib.electorates import electorates_read
 from tautoko.lib.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -338,8 +339,11 @@ LOGGING = {
     },
     "root": {
         "handlers": ["console"],
+        # Python's own names; "warn" is its alias of "warning".
         "level": env_choice(
-            "LOG_LEVEL", default="info", choices=("debug", "info", "warning", "error", "critical")
+            "LOG_LEVEL",
+            default="info",
+            choices=("debug", "info", "warning", "warn", "error", "critical"),
         ).upper(),
     },
     "loggers": {"django.request": {"level": "ERROR"}},
@@ -458,11 +462,7 @@ def _electorates_checked(path: Path) -> None:
     a file that is missing, unreadable or names none would otherwise fail every page that
     shows the form, or the search, with a server error."""
     try:
-        names = [
-            line
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")
-        ]
+        names = electorates_read(path)
     except (OSError, UnicodeDecodeError) as error:
         raise ImproperlyConfigured(
             f"TAUTOKO_ELECTORATES_FILE: cannot read {path} ({error})"

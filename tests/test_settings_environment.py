@@ -63,6 +63,7 @@ def test_a_malformed_value_stops_the_start_naming_its_variable(variable: str, va
         ("REDIS_URL", "redis://127.0.0.1:6379/2"),
         ("LOG_LEVEL", "warning"),
         ("LOG_LEVEL", "WARNING"),
+        ("LOG_LEVEL", "WARN"),
         ("SITE_URL", "https://petitions.example.org"),
         ("SITE_URL", "http://127.0.0.1:8000"),
     ],

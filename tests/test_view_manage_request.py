@@ -71,6 +71,12 @@ class ManageLinkRequestTests(SignersTestCase):
         assert OutboundEmail.objects.filter(to="stranger@example.org").count() == 0
         assert ManageLink.objects.count() == 1
 
+    def test_an_address_whose_lower_case_is_too_long_is_a_form_error(self) -> None:
+        # "İ" lower-cases to two characters: the canonical form would not fit the column.
+        response = self.client.post(self.url, {"email": "a@" + ".".join(["İ" * 20] * 7) + ".nz"})
+        assert response.status_code == 400
+        assert not ManageLink.objects.exists()
+
     # --- Rate limit ---------------------------------------------------------------------------
 
     def test_it_sends_at_most_three_links_an_hour_to_one_address(self) -> None:

@@ -66,9 +66,11 @@ def _key(secret: str) -> bytes:
 def ip_subject(ip: str) -> str:
     """What is hashed: the address, or its /64 network for IPv6."""
     try:
-        address = ipaddress.ip_address(_plain(ipaddress.ip_address(ip)))
+        address = ipaddress.ip_address(ip)
     except ValueError:
         return ip
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)

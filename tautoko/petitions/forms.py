@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from tautoko.fraud.checks import email_is_disposable, sign_check
+from tautoko.lib.electorates import electorates_read
 from tautoko.lib.email_address import email_canonical
 from tautoko.petitions.models import Signature
 
@@ -80,9 +81,7 @@ def electorate_set() -> frozenset[str]:
 
 @functools.cache
 def electorate_names() -> tuple[str, ...]:
-    path = Path(settings.TAUTOKO["ELECTORATES_FILE"])
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+    return electorates_read(Path(settings.TAUTOKO["ELECTORATES_FILE"]))
 
 
 # Sources the site sets itself, which no share link may claim.
