@@ -1,9 +1,10 @@
 """Keeps Tautoko's processes (the web server, the worker) running together, and stops them
 together: what ``manage.py serve`` becomes once it has worked out what to start.
 
-It imports nothing of Django or Tautoko, on purpose: ``serve`` replaces itself with this
-module (``os.execv``, same process, same process group), so the parent that waits on the
-others does not keep the whole application in memory (about 65 MiB) for nothing.
+It imports nothing of Django or Tautoko (psutil only), on purpose: ``serve`` replaces
+itself with this module (``os.execv``, same process, same process group), so the parent
+that waits on the others does not keep the whole application in memory (about 65 MiB) for
+nothing.
 
 Run as ``python -m tautoko.supervise SPEC``, where SPEC is JSON:
 ``{"processes": {"web": [argv...], "worker": [argv...]}, "banner": "..."}``.
@@ -16,41 +17,25 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
+import psutil
+
 STOP_SECONDS = 10
-
-
-def _descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (Linux: read from /proc), children first."""
-    parents: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            # "pid (comm) state ppid …": comm may hold spaces and parentheses.
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # gone meanwhile
-        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, waiting = [], [pid]
-    while waiting:
-        for child in parents.get(waiting.pop(), []):
-            found.append(child)
-            waiting.append(child)
-    return found
 
 
 def _kill_tree(process: subprocess.Popen[bytes]) -> None:
     """SIGKILL a process that did not stop, and whatever it started: granian's workers
     outlived their main process, still serving, when only the main process was killed."""
-    for pid in [*_descendants(process.pid), process.pid]:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(psutil.Error):
+        for child in psutil.Process(process.pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                child.kill()
+    process.kill()
     process.wait()
 
 
