@@ -27,19 +27,20 @@ IP_HASH_LENGTH = 16  # hex characters: 64 bits
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-def _plain(address: IPAddress) -> str:
+def _unmapped(address: IPAddress) -> IPAddress:
     """An IPv4 address as such, also where an IPv6 socket or proxy wrote it IPv4-mapped
     (``::ffff:203.0.113.9``): as IPv6, every such address is in one /64 (``::/64``), and
     all IPv4 signers would share one rate limit and miss the staff's IPv4 rules."""
-    mapped = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
-    return str(mapped or address)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
 
 
 def client_ip(request: HttpRequest) -> str:
     """The client's address as the outermost trusted proxy (or the socket) saw it."""
     remote = str(request.META.get("REMOTE_ADDR", ""))
     with contextlib.suppress(ValueError):
-        remote = _plain(ipaddress.ip_address(remote))
+        remote = str(_unmapped(ipaddress.ip_address(remote)))
     trusted = int(settings.TAUTOKO.get("TRUSTED_PROXIES", 0))
     if trusted <= 0:
         return remote
@@ -53,7 +54,7 @@ def client_ip(request: HttpRequest) -> str:
     # Fewer entries than proxies: every entry was written by a trusted proxy.
     candidate = forwarded[-trusted] if len(forwarded) >= trusted else forwarded[0]
     try:
-        return _plain(ipaddress.ip_address(candidate))
+        return str(_unmapped(ipaddress.ip_address(candidate)))
     except ValueError:
         return remote
 
@@ -66,11 +67,9 @@ def _key(secret: str) -> bytes:
 def ip_subject(ip: str) -> str:
     """What is hashed: the address, or its /64 network for IPv6."""
     try:
-        address = ipaddress.ip_address(ip)
+        address = _unmapped(ipaddress.ip_address(ip))
     except ValueError:
         return ip
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)

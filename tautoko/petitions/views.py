@@ -138,7 +138,8 @@ def _render_petition(
         count = count_current(petition_id=petition.id)
         progress = _progress(count, petition.goal)
         # The sign form's POST, re-rendered with its errors, or a GET.
-        source_query = _source_query(request.POST.get("source") or request.GET.get("source", ""))
+        source = request.POST.get("source") or request.GET.get("source", "")
+        source_query = _source_query(source_clean(source))
     events = list(petition.events.all())
     context: dict[str, Any] = {
         "petition": petition,
@@ -157,8 +158,8 @@ def _render_petition(
 
 
 def _source_query(source: str) -> str:
-    # source_clean() allows only [a-z0-9_-]: nothing to quote.
-    source = source_clean(source)
+    """The query that carries a share link's source, already cleaned (source_clean allows
+    only [a-z0-9_-]: nothing to quote)."""
     return f"?source={source}" if source else ""
 
 
@@ -261,7 +262,7 @@ def petition_detail(request: HttpRequest, slug: str) -> HttpResponse:
         _PROGRESS_SLOT: str(_progress(count, petition.goal)),
         _TOKEN_SLOT: csrf_token(request),
         _SOURCE_SLOT: source,
-        _SOURCE_QUERY_SLOT: f"?source={source}" if source else "",
+        _SOURCE_QUERY_SLOT: _source_query(source),
         _POW_SLOT: fraud_checks.challenge_for(petition_id=petition.id),
     }
     response = HttpResponse(
