@@ -18,7 +18,14 @@ from tautoko.lib.log_redaction import SecretRedactingFilter, secrets_redact
 from tautoko.lib.tokens import code_new, token_digest, token_new
 from tautoko.petitions.models import Signature
 from tests.base import SIGN_FORM_VALID, TautokoTestCase
-from tests.security import database_snapshot, route_filler, routes, staff_client, world_build
+from tests.security import (
+    Route,
+    database_snapshot,
+    route_filler,
+    routes,
+    staff_client,
+    world_build,
+)
 
 # RFC 8058: a mail client's one-click unsubscribe POST carries no cookie and no CSRF token;
 # the signed token in the URL authorises it, and all it can do is stop update emails.
@@ -70,19 +77,26 @@ class CsrfTests(TautokoTestCase):
         assert response.status_code == 302
 
 
-class NoStateChangeOnGetTests(TautokoTestCase):
-    @override_settings(DEMO=True)
-    def test_getting_every_route_changes_no_row(self) -> None:
+class EveryRouteTestCase(TautokoTestCase):
+    def walk_prepared(self) -> tuple[dict[str, str], list[Client], list[Route]]:
+        """The world's values, an anonymous and a staff client, and every route to walk."""
         values = world_build(self)
         # The staff client first: its two-factor device is a row the admin's routes walk.
         anonymous, staff = Client(), staff_client(self.moderator)
         walked = routes(route_filler(values))
         self.moderator.is_superuser = True
         self.moderator.save(update_fields=["is_superuser"])
+        return values, [anonymous, staff], walked
+
+
+class NoStateChangeOnGetTests(EveryRouteTestCase):
+    @override_settings(DEMO=True)
+    def test_getting_every_route_changes_no_row(self) -> None:
+        values, clients, walked = self.walk_prepared()
         before = database_snapshot(sessions=False)
 
         statuses = []
-        for client in (anonymous, staff):
+        for client in clients:
             for route in walked:
                 statuses.append(client.get(route.path).status_code)
                 # Query strings that a link in an email or a share button might carry.
@@ -95,17 +109,13 @@ class NoStateChangeOnGetTests(TautokoTestCase):
         assert signature.state == Signature.State.PENDING
 
 
-class HeadTests(TautokoTestCase):
+class HeadTests(EveryRouteTestCase):
     @override_settings(DEMO=True)
     def test_every_route_that_answers_get_answers_head_alike_and_changes_no_row(self) -> None:
         # Load balancers and link checkers ask with HEAD: a 405 there reads as "down".
-        values = world_build(self)
-        anonymous, staff = Client(), staff_client(self.moderator)
-        walked = routes(route_filler(values))
-        self.moderator.is_superuser = True
-        self.moderator.save(update_fields=["is_superuser"])
+        _values, clients, walked = self.walk_prepared()
         answered = []
-        for client in (anonymous, staff):
+        for client in clients:
             for route in walked:
                 got = client.get(route.path)
                 before = database_snapshot(sessions=False)
